@@ -1,0 +1,138 @@
+"""The one place that answers "who may see and do what, where".
+
+Scope is granted with django-guardian object permissions on places:
+  community worker      -> CommunityGrid  (grids.work_in_communitygrid)
+  police / auxiliary    -> PoliceGrid     (grids.police_policegrid): every community grid it covers
+  station leader        -> PoliceStation  (grids.lead_policestation): every grid its police grids cover
+  street leader         -> Street         (grids.lead_street): every grid of the street
+  administrator         -> everything
+A user's scope is computed once per request (a few queries, whatever the data size) and cached
+on the user object; everything else filters by the resulting id sets.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from .models import (
+    CommunityGrid,
+    CommunityGridUserObjectPermission,
+    PoliceGrid,
+    PoliceGridUserObjectPermission,
+    PoliceStationUserObjectPermission,
+    Street,
+    StreetUserObjectPermission,
+)
+from .roles import Role
+
+_CACHE_ATTR = "_fengqiao_access"
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool
+    community_grid_ids: frozenset[int]
+    police_grid_ids: frozenset[int]
+    street_ids: frozenset[int]
+
+
+def _cache(user) -> dict:
+    cache = getattr(user, _CACHE_ATTR, None)
+    if cache is None:
+        cache = {}
+        setattr(user, _CACHE_ATTR, cache)
+    return cache
+
+
+def forget(user) -> None:
+    """Drop the cached roles and scope (after granting or revoking a place)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def roles_of(user) -> frozenset[str]:
+    """The user's roles (group names); superusers are administrators. One query, cached."""
+    if not user.is_authenticated:
+        return frozenset()
+    cache = _cache(user)
+    if "roles" not in cache:
+        roles = set(user.groups.values_list("name", flat=True))
+        if user.is_superuser:
+            roles.add(Role.ADMIN)
+        cache["roles"] = frozenset(roles)
+    return cache["roles"]
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(roles_of(user) & set(roles))
+
+
+def is_admin(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or Role.ADMIN in roles_of(user))
+
+
+def _held(model, user, codename: str):
+    return model.objects.filter(user=user, permission__codename=codename).values(
+        "content_object_id"
+    )
+
+
+def scope_of(user) -> Scope:
+    """Everything the user may see, as id sets. Two queries for anyone, whatever the size."""
+    if not user.is_authenticated:
+        return Scope(False, frozenset(), frozenset(), frozenset())
+    cache = _cache(user)
+    if "scope" in cache:
+        return cache["scope"]
+    if is_admin(user):
+        scope = Scope(True, frozenset(), frozenset(), frozenset())
+    else:
+        own_grids = _held(CommunityGridUserObjectPermission, user, "work_in_communitygrid")
+        police_grids = _held(PoliceGridUserObjectPermission, user, "police_policegrid")
+        stations = _held(PoliceStationUserObjectPermission, user, "lead_policestation")
+        streets = _held(StreetUserObjectPermission, user, "lead_street")
+        rows = (
+            CommunityGrid.objects.filter(
+                Q(id__in=own_grids)
+                | Q(community__street_id__in=streets)
+                | Q(police_links__police_grid_id__in=police_grids)
+                | Q(police_links__police_grid__station_id__in=stations)
+            )
+            .values_list("id", "community__street_id")
+            .distinct()
+        )
+        grid_ids = frozenset(r[0] for r in rows)
+        street_ids = frozenset(r[1] for r in rows)
+        police_grid_ids = frozenset(
+            PoliceGrid.objects.filter(
+                Q(id__in=police_grids)
+                | Q(station_id__in=stations)
+                | Q(links__community_grid_id__in=grid_ids)
+            )
+            .values_list("id", flat=True)
+            .distinct()
+        )
+        scope = Scope(False, grid_ids, police_grid_ids, street_ids)
+    cache["scope"] = scope
+    return scope
+
+
+def visible_community_grids(user) -> QuerySet[CommunityGrid]:
+    """Community grids the user may see."""
+    scope = scope_of(user)
+    qs = CommunityGrid.objects.all()
+    return qs if scope.everything else qs.filter(id__in=scope.community_grid_ids)
+
+
+def visible_police_grids(user) -> QuerySet[PoliceGrid]:
+    """Police grids the user may see: their own, and those covering a visible community grid."""
+    scope = scope_of(user)
+    qs = PoliceGrid.objects.all()
+    return qs if scope.everything else qs.filter(id__in=scope.police_grid_ids)
+
+
+def visible_streets(user) -> QuerySet[Street]:
+    """Streets in which the user may see at least one community grid."""
+    scope = scope_of(user)
+    qs = Street.objects.all()
+    return qs if scope.everything else qs.filter(id__in=scope.street_ids)

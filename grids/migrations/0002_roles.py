@@ -1,0 +1,27 @@
+from django.db import migrations
+
+# Frozen copy of grids.roles.Role values: migrations must not import live code.
+ROLES = [
+    "community_worker",
+    "community_police",
+    "auxiliary_police",
+    "station_leader",
+    "street_leader",
+    "mediator",
+    "administrator",
+]
+
+
+def create_roles(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("grids", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")]
+    operations = [migrations.RunPython(create_roles, remove_roles)]

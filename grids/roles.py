@@ -1,0 +1,19 @@
+"""Roles are Django groups (created by a data migration). A role says WHAT someone may do;
+their place (grid, street, station) comes from object permissions and says WHERE."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    WORKER = "community_worker", _("Community worker")
+    OFFICER = "community_police", _("Community police officer")
+    AUXILIARY = "auxiliary_police", _("Auxiliary police")
+    STATION_LEADER = "station_leader", _("Station leader")
+    STREET_LEADER = "street_leader", _("Street leader")
+    MEDIATOR = "mediator", _("Mediator")
+    ADMIN = "administrator", _("Administrator")
+
+
+POLICE = frozenset({Role.OFFICER, Role.AUXILIARY})
+LEADERS = frozenset({Role.STATION_LEADER, Role.STREET_LEADER})

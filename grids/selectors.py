@@ -1,0 +1,124 @@
+"""Reads of the map of responsibility, already cut to what the user may see.
+Each costs a fixed number of queries, whatever the size of the street."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+
+from . import access
+from .models import (
+    CommunityGrid,
+    CommunityGridUserObjectPermission,
+    GridLink,
+    PoliceGrid,
+    PoliceGridUserObjectPermission,
+    Street,
+)
+
+
+def people_on_grids(grid_ids) -> dict[int, list]:
+    """Community workers on each community grid: {grid id: [user, ...]} in one query."""
+    rows = (
+        CommunityGridUserObjectPermission.objects.filter(
+            content_object_id__in=grid_ids,
+            permission__codename="work_in_communitygrid",
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user__username")
+    )
+    people = defaultdict(list)
+    for row in rows:
+        people[row.content_object_id].append(row.user)
+    return people
+
+
+def people_on_police_grids(police_grid_ids) -> dict[int, list]:
+    """Police officers and auxiliaries on each police grid, in one query."""
+    rows = (
+        PoliceGridUserObjectPermission.objects.filter(
+            content_object_id__in=police_grid_ids,
+            permission__codename="police_policegrid",
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user__username")
+    )
+    people = defaultdict(list)
+    for row in rows:
+        people[row.content_object_id].append(row.user)
+    return people
+
+
+@dataclass
+class PoliceGridRow:
+    police_grid: PoliceGrid
+    officers: list
+    community_grids: list = field(default_factory=list)  # [(grid, [workers])]
+
+
+@dataclass
+class StreetMap:
+    street: Street
+    police_grids: list[PoliceGridRow]
+    uncovered: list  # [(grid, [workers])] visible grids no police grid covers
+
+
+def street_map(*, user, street: Street) -> StreetMap:
+    """The police grids of a street with the community grids they cover and who works on each,
+    limited to the user's scope."""
+    grids = {
+        g.id: g
+        for g in access.visible_community_grids(user)
+        .filter(community__street=street)
+        .select_related("community")
+    }
+    links = (
+        GridLink.objects.filter(community_grid_id__in=grids)
+        .filter(police_grid__in=access.visible_police_grids(user))
+        .select_related("police_grid__station")
+        .order_by("police_grid__code", "community_grid__code")
+    )
+    workers = people_on_grids(grids)
+    rows: dict[int, PoliceGridRow] = {}
+    covered = set()
+    for link in links:
+        row = rows.get(link.police_grid_id)
+        if row is None:
+            row = rows[link.police_grid_id] = PoliceGridRow(link.police_grid, [])
+        grid = grids[link.community_grid_id]
+        row.community_grids.append((grid, workers.get(grid.id, [])))
+        covered.add(grid.id)
+    officers = people_on_police_grids(list(rows))
+    for pg_id, row in rows.items():
+        row.officers = officers.get(pg_id, [])
+    uncovered = [
+        (g, workers.get(g.id, [])) for g in sorted(grids.values(), key=lambda g: g.code)
+        if g.id not in covered
+    ]
+    return StreetMap(street, list(rows.values()), uncovered)
+
+
+@dataclass
+class GridPage:
+    grid: CommunityGrid
+    workers: list
+    police_grids: list  # [(police grid, [officers])]
+
+
+def grid_page(*, user, grid: CommunityGrid) -> GridPage:
+    """One community grid: its workers and the police grids (with officers) that cover it."""
+    police_grids = list(
+        access.visible_police_grids(user)
+        .filter(links__community_grid=grid)
+        .select_related("station")
+        .distinct()
+    )
+    officers = people_on_police_grids([pg.id for pg in police_grids])
+    return GridPage(
+        grid=grid,
+        workers=people_on_grids([grid.id]).get(grid.id, []),
+        police_grids=[(pg, officers.get(pg.id, [])) for pg in police_grids],
+    )
+
+

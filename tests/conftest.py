@@ -1,0 +1,65 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from grids import demo
+from grids.models import CommunityGrid, Street
+from grids.roles import Role
+
+from .factories import build_other_street
+
+# Usernames shared by the demo data and the tests (see grids/demo.py and the README).
+PEOPLE = [
+    "worker1", "worker2", "officer1", "officer2", "auxiliary1", "stationlead", "streetlead",
+    "mediator1", "admin", "worker_fh", "officer_fh", "stationlead_fh", "streetlead_fh",
+]
+
+
+def build_world():
+    demo.build_street()
+    build_other_street()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Build the demo street (and the outside street) once; each test rolls back to it."""
+    with django_db_blocker.unblock():
+        build_world()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # MD5 for speed; PBKDF2 still verifies the demo logins hashed before this fixture ran.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
+class World:
+    """The demo street's key people and places, looked up by name."""
+
+    def __init__(self):
+        users = get_user_model().objects.in_bulk(PEOPLE, field_name="username")
+        for name in PEOPLE:
+            setattr(self, name, users[name])
+        self.qifeng = Street.objects.get(name="栖凤街道")
+        self.fenghuang = Street.objects.get(name="凤凰街道")
+        self.grid1 = CommunityGrid.objects.get(code="QF-01-01")  # worker1's, police grid 1
+        self.grid2 = CommunityGrid.objects.get(code="QF-01-05")  # worker2's, police grid 2
+        self.grid_fh = CommunityGrid.objects.get(code="FH-01-01")
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+@pytest.fixture
+def transactional_world(transactional_db):
+    """For tests that commit (browser, concurrency): the flush after each one empties the
+    database, data-migration rows (the role groups) included; build the world again."""
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)
+    build_world()
+    return World()
