@@ -191,7 +191,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
-MEDIA_URL = "media/"
+MEDIA_URL = "media/"  # never served directly: attachments go through an access-checked view
+
+# Fengqiao
+FENGQIAO_MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 10)
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 # Security headers. Everything is served by the app itself: police intranets have no internet.
 SECURE_CSP = {

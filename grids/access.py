@@ -136,3 +136,82 @@ def visible_streets(user) -> QuerySet[Street]:
     scope = scope_of(user)
     qs = Street.objects.all()
     return qs if scope.everything else qs.filter(id__in=scope.street_ids)
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+W, O, AUX, SL, STL, ADM = (
+    Role.WORKER, Role.OFFICER, Role.AUXILIARY, Role.STATION_LEADER, Role.STREET_LEADER, Role.ADMIN,
+)
+LEAD = {SL, STL, ADM}
+
+# Which roles may take each action on a case in their scope. Per-state refinements below.
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    "view": frozenset({W, O, AUX, SL, STL, ADM}),
+    "create": frozenset({W, O, AUX, SL, STL, ADM}),
+    "comment": frozenset({W, O, AUX, SL, STL, ADM}),
+    "attach": frozenset({W, O, AUX, SL, STL, ADM}),
+    "reveal_personal_data": frozenset({W, O, SL, STL, ADM}),
+    "triage": frozenset({O, SL, STL, ADM}),
+    "start_mediation": frozenset({W, O, AUX, SL, STL, ADM}),
+    "escalate": frozenset({O, SL, STL, ADM}),
+    "refer": frozenset(LEAD),
+    "assign_mediation": frozenset(LEAD),
+    "resolve": frozenset({W, O, SL, STL, ADM}),
+    "reopen": frozenset({W, O, SL, STL, ADM}),
+    "close": frozenset({W, O, SL, STL, ADM}),
+    "withdraw": frozenset({W, O, SL, STL, ADM}),
+}
+
+
+def visible_cases(user):
+    """Every case the user may see: those in their grids, plus per-case grants (a chosen
+    mediator, a referred department). Constant number of queries, whatever the data size."""
+    from cases.models import Case, CaseUserObjectPermission
+
+    scope = scope_of(user)
+    if scope.everything:
+        return Case.objects.all()
+    granted = CaseUserObjectPermission.objects.filter(
+        user=user, permission__codename="view_case"
+    ).values("content_object_id")
+    if not scope.community_grid_ids:
+        return Case.objects.filter(id__in=granted)
+    return Case.objects.filter(Q(grid_id__in=scope.community_grid_ids) | Q(id__in=granted))
+
+
+def in_scope(user, grid_id: int) -> bool:
+    scope = scope_of(user)
+    return scope.everything or grid_id in scope.community_grid_ids
+
+
+def can_create_in(user, grid) -> bool:
+    """May the user log a case on this community grid?"""
+    return has_role(user, *ACTION_ROLES["create"]) and in_scope(user, grid.pk)
+
+
+def can(user, action: str, case) -> bool:
+    """May `user` take `action` on `case`? Role decides what, grids decide where."""
+    if not user.is_authenticated or action not in ACTION_ROLES:
+        return False
+    if not in_scope(user, case.grid_id):
+        return False
+    roles = roles_of(user) & ACTION_ROLES[action]
+    if not roles:
+        return False
+    # A case taken up by the station and street (escalated / referred) is theirs to resolve.
+    if action == "resolve" and case.state in ("escalated", "referred"):
+        return bool(roles & LEAD)
+    return True
+
+
+def available_transitions(user, case) -> list[str]:
+    """Transition names this user may take from the case's current state. Conditions (a reason,
+    a resolution…) are not checked here: they are what the transition's form asks for."""
+    names = []
+    for method in type(case).__dict__.values():
+        meta = getattr(method, "_django_fsm", None)
+        if meta is not None and meta.has_transition(case.state):
+            if meta.get_transition(case.state).has_perm(case, user):
+                names.append(method.__name__)
+    return names

@@ -10,7 +10,8 @@ from .factories import build_other_street
 
 # Usernames shared by the demo data and the tests (see grids/demo.py and the README).
 PEOPLE = [
-    "worker1", "worker2", "officer1", "officer2", "auxiliary1", "stationlead", "streetlead",
+    "worker1", "worker2", "officer1", "officer2", "auxiliary1", "auxiliary2", "stationlead",
+    "streetlead",
     "mediator1", "admin", "worker_fh", "officer_fh", "stationlead_fh", "streetlead_fh",
 ]
 

@@ -100,3 +100,87 @@ def build_other_street(grid_count: int = 1):
     person("stationlead_fh", Role.STATION_LEADER, station)
     person("streetlead_fh", Role.STREET_LEADER, street)
     return street
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+CASE_DEFAULTS = dict(
+    title="楼上装修后楼下天花板漏水", category="renovation", channel="grid_visit",
+    description="楼上装修改水管后楼下卫生间渗水。", address="栖凤社区3幢2单元502室", risk="general",
+)
+
+# Field changes each transition needs (what its form would send).
+TRANSITION_CHANGES = {
+    "triage": lambda case, actor: {"category": case.category, "risk": case.risk,
+                                   "tier": "grid", "lead_handler": actor},
+    "escalate": lambda case, actor: {"escalation_reason": "多次调解未果"},
+    "refer": lambda case, actor: {"referred_to": "住建局"},
+    "resolve": lambda case, actor: {"resolution": "双方达成协议，责任方赔偿维修费用。"},
+    "withdraw": lambda case, actor: {"withdrawal_reason": "双方已自行和解"},
+}
+NOTES = {"reopen": "协议未履行"}
+
+# A path from "reported" to each state.
+PATH_TO = {
+    "reported": [],
+    "triaged": ["triage"],
+    "mediating": ["triage", "start_mediation"],
+    "escalated": ["triage", "escalate"],
+    "referred": ["triage", "escalate", "refer"],
+    "resolved": ["triage", "start_mediation", "resolve"],
+    "closed": ["triage", "start_mediation", "resolve", "close"],
+    "withdrawn": ["withdraw"],
+}
+
+
+def make_case(*, grid, actor, parties=None, **fields):
+    """Log a case through the real workflow."""
+    from cases import workflow
+    from cases.models import Case, Party
+
+    case = Case(grid=grid, **{**CASE_DEFAULTS, **fields})
+    if parties is None:
+        parties = [Party(name="王建国", role="applicant", phone="13812345678",
+                         id_number="11010519491231002X"),
+                   Party(name="李秀英", role="respondent", phone="13987654321")]
+    return workflow.create_case(actor=actor, case=case, parties=parties)
+
+
+def act(case, action, actor, **extra):
+    """Take one transition through the real workflow, with what its form would send."""
+    from cases import workflow
+
+    changes = TRANSITION_CHANGES.get(action, lambda c, a: {})(case, actor)
+    return workflow.run_transition(
+        case_id=case.pk, action=action, actor=actor, version=case.version,
+        changes=changes, note=NOTES.get(action, ""), **extra,
+    )
+
+
+def case_in_state(state, *, grid, actor):
+    """A case on `grid` walked to `state` by `actor` (who must be allowed every step)."""
+    case = make_case(grid=grid, actor=actor)
+    for action in PATH_TO[state]:
+        case = act(case, action, actor)
+    return case
+
+
+def bulk_cases(*, grid, creator, count, start=0, **fields):
+    """Many cases fast, for query-count tests (bypasses the workflow on purpose)."""
+    from django.utils import timezone
+
+    from cases.models import Case, CaseEvent, Party
+
+    states = ["reported", "triaged", "mediating", "escalated", "resolved"]
+    cases = Case.objects.bulk_create([
+        Case(number=f"BULK-{grid.pk}-{start + i:06d}", grid=grid, created_by=creator,
+             lead_handler=creator, state=states[i % len(states)],
+             due_at=timezone.now() + timezone.timedelta(days=(i % 5) - 2),
+             **{**CASE_DEFAULTS, **fields})
+        for i in range(count)
+    ])
+    Party.objects.bulk_create([Party(case=c, name=f"当事人{c.pk}", role="applicant",
+                                     phone="13800000000") for c in cases])
+    CaseEvent.objects.bulk_create([CaseEvent(case=c, actor=creator, kind="created",
+                                             to_state="reported") for c in cases])
+    return cases

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from cases import demo as case_demo
 from grids import demo
 
 
@@ -21,9 +22,11 @@ class Command(BaseCommand):
             )
         translation.activate(settings.LANGUAGE_CODE)
         built = demo.build_street()
+        cases = case_demo.build_cases(street=built["street"])
         self.stdout.write(self.style.SUCCESS(
             f"Demo street {built['street'].name}: {len(built['grids'])} community grids, "
-            f"{len(built['police_grids'])} police grids, {len(built['workers'])} community workers."
+            f"{len(built['police_grids'])} police grids, {len(built['workers'])} community workers, "
+            f"{cases} cases."
         ))
         self.stdout.write(f"Demo logins (password: {demo.DEMO_PASSWORD}):")
         for username, what in [

@@ -1,0 +1,151 @@
+"""~200 demo cases on the demo street, drawn from the seeds' own stories, in every state.
+Built through cases.workflow exactly as users build them, so they are always valid."""
+
+import random
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from grids import access
+from grids.demo import GIVEN, SURNAMES
+from grids.models import CommunityGrid, Street
+
+from . import workflow
+from .choices import Category, Channel, PartyRole, Risk, State, Tier
+from .models import Case, Party
+from .validators import ID_CHECK, ID_WEIGHTS
+
+# (title, category, description, applicant's side, respondent's side)
+STORIES = [
+    ("楼上装修后楼下天花板漏水", Category.RENOVATION,
+     "{addr}住户反映，楼上装修改水管后自家卫生间天花板持续渗水，墙面发霉。楼上业主称是施工队的问题，"
+     "施工队称是原有管道老化，三方互相推诿。", "楼下住户", "楼上业主"),
+    ("商铺装修截断共用污水管", Category.RENOVATION,
+     "沿街商铺装修时截断了整栋楼共用的污水管，楼上多户居民下水不畅、污水倒灌，"
+     "居民多次找店主未果，情绪激动。", "楼上居民代表", "商铺店主"),
+    ("拖欠物业费引发纠纷", Category.PROPERTY_MGMT,
+     "业主以小区绿化差、电梯常坏为由拒交两年物业费，物业公司称将起诉，双方在小区门口发生争吵。",
+     "物业公司", "业主"),
+    ("楼道安装摄像头引发邻里矛盾", Category.NEIGHBOUR,
+     "住户在楼道自家门口安装摄像头，对门邻居认为摄像头正对自家大门，侵犯隐私，要求拆除，双方多次争执。",
+     "对门邻居", "安装摄像头住户"),
+    ("争抢小区停车位", Category.NEIGHBOUR,
+     "两户居民为小区公共停车位长期争抢，一方用地锁占位，另一方将地锁撬开，双方发生推搡。",
+     "居民甲", "居民乙"),
+    ("租房押金不予退还", Category.RENTAL,
+     "租客退租时房东以墙面污损、家电损坏为由扣留全部押金，租客认为属于正常使用损耗，要求全额退还。",
+     "租客", "房东"),
+    ("装修工人工资被拖欠", Category.LABOUR,
+     "多名装修工人反映包工头拖欠三个月工资，包工头称业主未付尾款，工人到小区物业处聚集讨薪。",
+     "工人代表", "包工头"),
+    ("老人赡养问题家庭矛盾", Category.FAMILY,
+     "独居老人反映子女互相推诿赡养责任，长期无人照料，兄妹之间为赡养费分摊多次争吵。",
+     "老人", "子女"),
+    ("电动车停放充电纠纷", Category.NEIGHBOUR,
+     "居民在楼道内给电动车充电，邻居担心火灾隐患多次劝阻无果，双方关系紧张。",
+     "邻居", "电动车车主"),
+    ("健身器材噪音扰民", Category.NEIGHBOUR,
+     "广场舞和健身器材使用时间过早过晚，临近楼栋居民反映噪音影响休息，与活动组织者发生口角。",
+     "临近居民", "活动组织者"),
+]
+
+# State a demo case ends in, and how many (about 200 in all).
+PLAN = [
+    (State.REPORTED, 30), (State.TRIAGED, 30), (State.MEDIATING, 40), (State.ESCALATED, 20),
+    (State.REFERRED, 10), (State.RESOLVED, 30), (State.CLOSED, 30), (State.WITHDRAWN, 10),
+]
+PATHS = {
+    State.REPORTED: [],
+    State.TRIAGED: ["triage"],
+    State.MEDIATING: ["triage", "start_mediation"],
+    State.ESCALATED: ["triage", "start_mediation", "escalate"],
+    State.REFERRED: ["triage", "escalate", "refer"],
+    State.RESOLVED: ["triage", "start_mediation", "resolve"],
+    State.CLOSED: ["triage", "start_mediation", "resolve", "close"],
+    State.WITHDRAWN: ["withdraw"],
+}
+DEPARTMENTS = ["住建局", "人社局劳动监察大队", "市场监管所", "司法所", "法院诉调对接中心"]
+
+
+def _id_number(rng) -> str:
+    birth = timezone.now().date() - timedelta(days=rng.randint(20 * 365, 80 * 365))
+    body = f"330106{birth:%Y%m%d}{rng.randint(100, 999)}"
+    return body + ID_CHECK[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS)) % 11]
+
+
+def _party(rng, role, side) -> Party:
+    name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+    return Party(
+        name=name, role=role, phone=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
+        id_number=_id_number(rng) if rng.random() < 0.7 else "",
+        notes=side + ("，独居老人" if rng.random() < 0.1 else ""),
+    )
+
+
+@transaction.atomic
+def build_cases(*, street: Street, count_scale: float = 1.0, seed: int = 2026) -> int:
+    """Create the demo cases unless the street already has cases. Returns how many exist."""
+    existing = Case.objects.filter(grid__community__street=street).count()
+    if existing:
+        return existing
+    from grids.selectors import people_on_grids, people_on_police_grids
+
+    rng = random.Random(seed)
+    grids = list(CommunityGrid.objects.filter(community__street=street).order_by("code"))
+    workers = people_on_grids([g.id for g in grids])
+    police_by_grid = {}
+    for grid in grids:
+        pg_ids = list(grid.police_grids.values_list("id", flat=True))
+        officers = [u for users in people_on_police_grids(pg_ids).values() for u in users
+                    if u.username.startswith("officer")]
+        police_by_grid[grid.id] = officers[0]
+    User = get_user_model()
+    stationlead = User.objects.get(username="stationlead")
+    now = timezone.now()
+    made = 0
+    for state, count in PLAN:
+        for _ in range(max(1, round(count * count_scale))):
+            grid = grids[made % len(grids)]
+            worker, officer = workers[grid.id][0], police_by_grid[grid.id]
+            title, category, description, side_a, side_b = STORIES[made % len(STORIES)]
+            channel = rng.choice(list(Channel))
+            building = f"{grid.community.name}{rng.randint(1, 30)}幢{rng.randint(1, 6)}单元{rng.randint(101, 1802)}室"
+            reporter = officer if channel in (Channel.POLICE_WORK, Channel.INCIDENT_110) else worker
+            risk = rng.choices([Risk.GENERAL, Risk.SERIOUS, Risk.MAJOR], [70, 22, 8])[0]
+            reported_at = now - timedelta(days=rng.randint(0, 40), hours=rng.randint(0, 23))
+            case = Case(
+                title=title, category=category, description=description.format(addr=building),
+                address=building, grid=grid, channel=channel, risk=risk,
+                incident_number=f"110{reported_at:%Y%m%d}{rng.randint(1000, 9999)}"
+                if channel == Channel.INCIDENT_110 else "",
+                reported_at=reported_at, occurred_at=reported_at - timedelta(hours=rng.randint(1, 72)),
+            )
+            parties = [_party(rng, PartyRole.APPLICANT, side_a), _party(rng, PartyRole.RESPONDENT, side_b)]
+            case = workflow.create_case(actor=reporter, case=case, parties=parties)
+            made += 1
+            for action in PATHS[state]:
+                actor = {"refer": stationlead}.get(action, officer)
+                if action == "resolve" and case.state in (State.ESCALATED, State.REFERRED):
+                    actor = stationlead
+                if action == "close":
+                    actor = worker
+                changes = {
+                    "triage": {"category": category, "risk": risk,
+                               "tier": rng.choice([Tier.GRID, Tier.POLICE_ROOM, Tier.JOINT]),
+                               "lead_handler": officer},
+                    "escalate": {"escalation_reason": "多次调解未果，涉及多方，需所街联合兜底。"},
+                    "refer": {"referred_to": rng.choice(DEPARTMENTS)},
+                    "resolve": {"resolution": "经民警、网格员联合调解，双方达成一致：责任方负责维修并赔偿损失，当场履行。"},
+                    "withdraw": {"withdrawal_reason": "当事人双方已自行和解，申请撤回。"},
+                }.get(action, {})
+                access.forget(actor)
+                case = workflow.run_transition(
+                    case_id=case.pk, action=action, actor=actor, version=case.version,
+                    changes=changes,
+                    team=[(worker, "grid_worker")] if action == "triage" else (),
+                    note={"start_mediation": "约双方到社区多元化解调解室面对面调解。",
+                          "close": "回访双方，协议已履行，表示满意。"}.get(action, ""),
+                )
+    return made

@@ -1,0 +1,188 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Category, Risk, Tier
+from .models import Case, Party
+from .uploads import check_upload
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        cleaned = [super(MultipleFileField, self).clean(f, initial) for f in files]
+        errors = []
+        for upload in cleaned:
+            try:
+                check_upload(upload)
+            except forms.ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
+
+
+class CaseForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = [
+            "title", "category", "channel", "incident_number", "risk", "grid", "address",
+            "occurred_at", "reported_at", "description",
+        ]
+        widgets = {
+            "occurred_at": DATETIME,
+            "reported_at": DATETIME,
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, grids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = grids
+        self.fields["grid"].label_from_instance = lambda g: f"{g.community.name} · {g.name}"
+        if len(grids) == 1:
+            self.fields["grid"].initial = grids[0].pk
+
+
+class PartyForm(forms.ModelForm):
+    class Meta:
+        model = Party
+        fields = ["name", "role", "phone", "id_number", "address", "notes"]
+        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel"})}
+
+
+PartyFormSet = inlineformset_factory(
+    Case, Party, form=PartyForm, extra=2, min_num=1, validate_min=True, can_delete=False,
+    max_num=20, validate_max=True,
+)
+
+
+class AttachmentForm(forms.Form):
+    files = MultipleFileField(
+        label=_("Photos and documents"), required=False,
+        help_text=_("JPG, PNG, GIF, WebP, PDF, Word, Excel or text; at most 10 MB each."),
+    )
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}),
+                           max_length=5000)
+
+
+# --- one small form per transition ---------------------------------------------------------
+
+
+class TransitionForm(forms.Form):
+    """Base: the version the user saw (for stale-form detection) and an optional note."""
+
+    case_fields: tuple[str, ...] = ()
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Note"), required=False, max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, case, handlers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.case_fields}
+
+    def team_members(self) -> list:
+        return []
+
+
+class TriageForm(TransitionForm):
+    case_fields = ("category", "risk", "tier", "lead_handler")
+    category = forms.ChoiceField(label=_("category"), choices=Category.choices)
+    risk = forms.ChoiceField(label=_("risk level"), choices=Risk.choices)
+    tier = forms.ChoiceField(label=_("tier"), choices=Tier.choices)
+    lead_handler = forms.ModelChoiceField(label=_("lead handler"), queryset=None)
+    team = forms.ModelMultipleChoiceField(
+        label=_("joint team"), queryset=None, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    field_order = ["category", "risk", "tier", "lead_handler", "team", "note"]
+
+    def __init__(self, *args, case, handlers=(), **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        self.roles = {user.pk: role for user, role in handlers}  # (user, TeamRole) pairs
+        queryset = get_user_model().objects.filter(pk__in=self.roles).order_by("username")
+        for name in ("lead_handler", "team"):
+            self.fields[name].queryset = queryset
+            self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.username
+        if not self.is_bound:
+            self.initial.update({"category": case.category, "risk": case.risk,
+                                 "tier": case.tier or Tier.GRID})
+
+    def team_members(self):
+        return [(user, self.roles[user.pk]) for user in self.cleaned_data["team"]]
+
+
+class EscalateForm(TransitionForm):
+    case_fields = ("escalation_reason",)
+    escalation_reason = forms.CharField(
+        label=_("reason for escalation"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
+    field_order = ["escalation_reason", "note"]
+
+
+class ReferForm(TransitionForm):
+    case_fields = ("referred_to",)
+    referred_to = forms.CharField(label=_("referred to (department)"), max_length=200)
+    field_order = ["referred_to", "note"]
+
+
+class ResolveForm(TransitionForm):
+    case_fields = ("resolution",)
+    resolution = forms.CharField(
+        label=_("resolution summary"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+    )
+    field_order = ["resolution", "note"]
+
+
+class ReopenForm(TransitionForm):
+    note = forms.CharField(label=_("Why is it reopened (e.g. the agreement was broken)?"),
+                           max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WithdrawForm(TransitionForm):
+    case_fields = ("withdrawal_reason",)
+    withdrawal_reason = forms.CharField(
+        label=_("reason for withdrawal"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
+    field_order = ["withdrawal_reason", "note"]
+
+
+TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
+    "triage": TriageForm,
+    "start_mediation": TransitionForm,
+    "escalate": EscalateForm,
+    "refer": ReferForm,
+    "assign_mediation": TransitionForm,
+    "resolve": ResolveForm,
+    "reopen": ReopenForm,
+    "close": TransitionForm,
+    "withdraw": WithdrawForm,
+}
+
+TRANSITION_LABELS = {
+    "triage": _("Triage"),
+    "start_mediation": _("Start mediation"),
+    "escalate": _("Escalate"),
+    "refer": _("Refer to a department"),
+    "assign_mediation": _("Put a mediation team on it"),
+    "resolve": _("Mark resolved"),
+    "reopen": _("Reopen"),
+    "close": _("Close the case"),
+    "withdraw": _("Withdraw"),
+}

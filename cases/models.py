@@ -1,0 +1,389 @@
+"""The dispute case and its state machine.
+
+Transitions here are thin: they check conditions on the same row and set its own fields.
+Locking, saving, the timeline and every side effect live in cases/workflow.py, the only caller.
+Who may take a transition is asked of grids.access (the `permission=` callables below).
+"""
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+from guardian.models import UserObjectPermissionBase
+
+from grids.models import CommunityGrid, Street
+
+from .choices import (
+    OPEN_STATES,
+    AttachmentKind,
+    Category,
+    Channel,
+    EventKind,
+    PartyRole,
+    Risk,
+    State,
+    TeamRole,
+    Tier,
+)
+from .validators import validate_id_number, validate_phone
+
+
+def _allowed(action: str):
+    """A `permission=` callable asking grids.access (a string would fall back to the
+    model-wide permission and ignore the user's grids)."""
+
+    def check(instance, user) -> bool:
+        from grids import access
+
+        return access.can(user, action, instance)
+
+    check.__name__ = f"may_{action}"
+    return check
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=OPEN_STATES)
+
+    def overdue(self, now=None):
+        return self.open().filter(due_at__lt=now or timezone.now())
+
+
+class Case(FSMModelMixin, models.Model):
+    number = models.CharField(_("case number"), max_length=40, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    description = models.TextField(_("description"))
+    occurred_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("when it was reported"), default=timezone.now)
+    address = models.CharField(_("address"), max_length=255)
+    grid = models.ForeignKey(
+        CommunityGrid, on_delete=models.PROTECT, related_name="cases", verbose_name=_("community grid")
+    )
+    channel = models.CharField(_("discovery channel"), max_length=20, choices=Channel.choices)
+    incident_number = models.CharField(
+        _("110 incident number"), max_length=40, blank=True,
+        help_text=_("Required when the case came from a 110 incident."),
+    )
+    risk = models.CharField(_("risk level"), max_length=10, choices=Risk.choices, default=Risk.GENERAL)
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, blank=True)
+    lead_handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("lead handler"),
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    resolution = models.TextField(_("resolution summary"), blank=True)
+    escalation_reason = models.TextField(_("reason for escalation"), blank=True)
+    referred_to = models.CharField(_("referred to"), max_length=200, blank=True)
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    state = FSMField(_("state"), default=State.REPORTED, choices=State.choices, protected=True)
+    # Bumped by every workflow write: a form posted against an older version is stale.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    triaged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["grid", "state", "due_at"], name="case_grid_state_due"),
+            models.Index(fields=["state", "due_at"], name="case_state_due"),
+            models.Index(fields=["-updated_at"], name="case_updated"),
+            models.Index(fields=["lead_handler", "state"], name="case_lead_state"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(channel=Channel.INCIDENT_110) | ~models.Q(incident_number=""),
+                name="case_110_needs_incident_number",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("cases:detail", args=[self.pk])
+
+    def clean(self):
+        if self.channel == Channel.INCIDENT_110 and not self.incident_number.strip():
+            raise ValidationError(
+                {"incident_number": _("Give the 110 incident number for a case from a 110 incident.")}
+            )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at is not None and self.due_at < timezone.now()
+
+    # Conditions. The mediation, agreement and follow-up hooks are filled by later features
+    # (the mediation supermarket, follow-up visits); until then they do not block.
+
+    def is_fully_triaged(self) -> bool:
+        return bool(self.risk and self.tier and self.lead_handler_id and self.due_at)
+
+    def mediator_chosen(self) -> bool:
+        return True
+
+    def agreement_recorded(self) -> bool:
+        return True
+
+    def follow_up_done(self) -> bool:
+        return True
+
+    def has_resolution(self) -> bool:
+        return bool(self.resolution.strip()) and self.agreement_recorded()
+
+    def has_escalation_reason(self) -> bool:
+        return bool(self.escalation_reason.strip())
+
+    def has_referral(self) -> bool:
+        return bool(self.referred_to.strip())
+
+    def has_withdrawal_reason(self) -> bool:
+        return bool(self.withdrawal_reason.strip())
+
+    # Transitions (called only by cases.workflow.run_transition).
+
+    @transition(field=state, source=State.REPORTED, target=State.TRIAGED,
+                conditions=[is_fully_triaged], permission=_allowed("triage"))
+    def triage(self):
+        self.triaged_at = timezone.now()
+
+    @transition(field=state, source=State.TRIAGED, target=State.MEDIATING,
+                conditions=[mediator_chosen], permission=_allowed("start_mediation"))
+    def start_mediation(self):
+        pass
+
+    @transition(field=state, source=[State.TRIAGED, State.MEDIATING], target=State.ESCALATED,
+                conditions=[has_escalation_reason], permission=_allowed("escalate"))
+    def escalate(self):
+        pass
+
+    @transition(field=state, source=State.ESCALATED, target=State.REFERRED,
+                conditions=[has_referral], permission=_allowed("refer"))
+    def refer(self):
+        pass
+
+    @transition(field=state, source=State.ESCALATED, target=State.MEDIATING,
+                conditions=[mediator_chosen], permission=_allowed("assign_mediation"))
+    def assign_mediation(self):
+        pass
+
+    @transition(field=state, source=[State.MEDIATING, State.ESCALATED, State.REFERRED],
+                target=State.RESOLVED, conditions=[has_resolution], permission=_allowed("resolve"))
+    def resolve(self):
+        self.resolved_at = timezone.now()
+
+    @transition(field=state, source=State.RESOLVED, target=State.MEDIATING,
+                permission=_allowed("reopen"))
+    def reopen(self):
+        self.resolved_at = None
+
+    @transition(field=state, source=State.RESOLVED, target=State.CLOSED,
+                conditions=[follow_up_done], permission=_allowed("close"))
+    def close(self):
+        self.closed_at = timezone.now()
+
+    @transition(field=state, source=[State.REPORTED, State.TRIAGED], target=State.WITHDRAWN,
+                conditions=[has_withdrawal_reason], permission=_allowed("withdraw"))
+    def withdraw(self):
+        self.closed_at = timezone.now()
+
+
+TRANSITIONS = [
+    "triage", "start_mediation", "escalate", "refer", "assign_mediation",
+    "resolve", "reopen", "close", "withdraw",
+]
+
+
+class CaseTeamMember(models.Model):
+    """The joint team on a case (联合调处): a colleague with an account, or a named volunteer."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="team")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    role = models.CharField(_("role in the team"), max_length=20, choices=TeamRole.choices)
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(name=""),
+                name="teammember_user_or_name",
+            )
+        ]
+
+    def __str__(self):
+        return self.name or str(self.user)
+
+
+class Party(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    name = models.CharField(_("name"), max_length=100)
+    role = models.CharField(_("role"), max_length=20, choices=PartyRole.choices)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    id_number = models.CharField(
+        _("ID number"), max_length=18, blank=True, validators=[validate_id_number]
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    notes = models.CharField(
+        _("notes"), max_length=255, blank=True, help_text=_("e.g. elderly, lives alone")
+    )
+
+    class Meta:
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["phone"], name="party_phone")]
+
+    def __str__(self):
+        return self.name
+
+
+def attachment_path(instance, filename):
+    # Never reuse the uploaded name on disk: it may contain anything.
+    import uuid
+    from pathlib import Path
+
+    return f"cases/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("type"), max_length=10, choices=AttachmentKind.choices)
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class CaseEvent(models.Model):
+    """The append-only timeline. Written only by cases.workflow, inside the same transaction
+    as the change it records; on PostgreSQL a trigger refuses UPDATE and DELETE."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=30, blank=True)
+    from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=State.choices, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    EXTRA_LABELS = {"team": _("joint team"), "file": _("file")}
+
+    def details(self) -> list[tuple[str, str]]:
+        """The recorded data as (label, value) pairs in the reader's language."""
+        rows = []
+        for key, value in self.data.items():
+            try:
+                field = Case._meta.get_field(key)
+            except FieldDoesNotExist:
+                rows.append((self.EXTRA_LABELS.get(key, key), value))
+                continue
+            if field.choices:
+                value = dict(field.flatchoices).get(value, value)
+            rows.append((field.verbose_name, value))
+        return rows
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("The case timeline is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("The case timeline is append-only.")
+
+
+class CaseSequence(models.Model):
+    """The last case number handed out per street and year (locked while allocating)."""
+
+    street = models.ForeignKey(Street, on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["street", "year"], name="casesequence_street_year")
+        ]
+
+
+class DueRule(models.Model):
+    """How long a case may stay open, by risk level and (optionally) tier. Editable by
+    administrators; the most specific rule wins."""
+
+    risk = models.CharField(_("risk level"), max_length=10, choices=Risk.choices)
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, blank=True,
+                            help_text=_("Empty: any tier."))
+    hours = models.PositiveIntegerField(_("hours to respond"))
+
+    class Meta:
+        verbose_name = _("due-date rule")
+        verbose_name_plural = _("due-date rules")
+        ordering = ["risk", "tier"]
+        constraints = [
+            models.UniqueConstraint(fields=["risk", "tier"], name="duerule_risk_tier")
+        ]
+
+    def __str__(self):
+        return f"{self.get_risk_display()} {self.get_tier_display() or '*'}: {self.hours} h"
+
+
+class PersonalDataDisclosure(models.Model):
+    """Who saw an unmasked phone or ID number of which party, and when."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data disclosure")
+        verbose_name_plural = _("personal data disclosures")
+        ordering = ["-at"]
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """Per-case exceptions only (a chosen mediator, a referred department, an invited colleague);
+    scope normally comes from grids."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)

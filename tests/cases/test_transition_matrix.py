@@ -1,0 +1,108 @@
+"""Every transition x every role x inside / outside its scope. A refused transition leaves the
+state and the timeline exactly as they were."""
+
+import pytest
+
+from cases import workflow
+from cases.models import Case, CaseEvent
+from tests.factories import TRANSITION_CHANGES, NOTES, case_in_state
+
+pytestmark = pytest.mark.django_db
+
+# (transition, source state, target state)
+STEPS = {
+    "triage": ("reported", "triaged"),
+    "start_mediation": ("triaged", "mediating"),
+    "escalate": ("triaged", "escalated"),
+    "refer": ("escalated", "referred"),
+    "assign_mediation": ("escalated", "mediating"),
+    "resolve_mediating": ("mediating", "resolved"),
+    "resolve_escalated": ("escalated", "resolved"),
+    "reopen": ("resolved", "mediating"),
+    "close": ("resolved", "closed"),
+    "withdraw": ("reported", "withdrawn"),
+}
+
+# Users relative to the case on grid1 (worker1's grid, under police grid 1 of Qifeng):
+INSIDE = ["worker1", "officer1", "auxiliary1", "stationlead", "streetlead", "admin"]
+OUTSIDE = ["worker2", "officer2", "auxiliary2", "mediator1", "stationlead_fh", "streetlead_fh"]
+
+LEADERS = {"stationlead", "streetlead", "admin"}
+ALLOWED = {
+    "triage": {"officer1"} | LEADERS,
+    "start_mediation": {"worker1", "officer1", "auxiliary1"} | LEADERS,
+    "escalate": {"officer1"} | LEADERS,
+    "refer": LEADERS,
+    "assign_mediation": LEADERS,
+    "resolve_mediating": {"worker1", "officer1"} | LEADERS,
+    "resolve_escalated": LEADERS,
+    "reopen": {"worker1", "officer1"} | LEADERS,
+    "close": {"worker1", "officer1"} | LEADERS,
+    "withdraw": {"worker1", "officer1"} | LEADERS,
+}
+
+
+@pytest.mark.parametrize("username", INSIDE + OUTSIDE)
+@pytest.mark.parametrize("step", list(STEPS))
+def test_transition_is_allowed_exactly_for_the_right_roles_in_scope(world, step, username):
+    source, target = STEPS[step]
+    action = step.split("_mediating")[0].split("_escalated")[0]
+    case = case_in_state(source, grid=world.grid1, actor=world.admin)
+    actor = getattr(world, username)
+    events_before = list(CaseEvent.objects.filter(case=case).values_list("id", flat=True))
+    changes = TRANSITION_CHANGES.get(action, lambda c, a: {})(case, world.officer1)
+
+    def run():
+        return workflow.run_transition(
+            case_id=case.pk, action=action, actor=actor, version=case.version,
+            changes=changes, note=NOTES.get(action, ""),
+        )
+
+    if username in ALLOWED[step]:
+        assert run().state == target
+        event = CaseEvent.objects.filter(case=case).latest("id")
+        assert (event.actor, event.from_state, event.to_state) == (actor, source, target)
+    else:
+        with pytest.raises(workflow.TransitionNotAvailable):
+            run()
+        case.refresh_from_db()
+        assert case.state == source
+        assert list(CaseEvent.objects.filter(case=case).values_list("id", flat=True)) == events_before
+
+
+def test_a_transition_from_the_wrong_state_is_refused(world):
+    case = case_in_state("reported", grid=world.grid1, actor=world.admin)
+    with pytest.raises(workflow.TransitionNotAvailable):
+        workflow.run_transition(case_id=case.pk, action="close", actor=world.admin,
+                                version=case.version)
+    assert Case.objects.get(pk=case.pk).state == "reported"
+
+
+@pytest.mark.parametrize("action,field", [
+    ("escalate", "escalation_reason"), ("withdraw", "withdrawal_reason"),
+    ("resolve", "resolution"), ("refer", "referred_to"),
+])
+def test_a_transition_without_its_reason_is_refused_and_changes_nothing(world, action, field):
+    source = {"escalate": "triaged", "withdraw": "reported", "resolve": "mediating",
+              "refer": "escalated"}[action]
+    case = case_in_state(source, grid=world.grid1, actor=world.admin)
+    count = case.events.count()
+    with pytest.raises(workflow.WorkflowError):
+        workflow.run_transition(case_id=case.pk, action=action, actor=world.admin,
+                                version=case.version, changes={field: "   "})
+    case.refresh_from_db()
+    assert case.state == source and case.events.count() == count
+
+
+def test_reopening_needs_a_note(world):
+    case = case_in_state("resolved", grid=world.grid1, actor=world.admin)
+    with pytest.raises(workflow.WorkflowError):
+        workflow.run_transition(case_id=case.pk, action="reopen", actor=world.admin,
+                                version=case.version, note="")
+    assert Case.objects.get(pk=case.pk).state == "resolved"
+
+
+def test_the_state_cannot_be_set_directly(world):
+    case = case_in_state("reported", grid=world.grid1, actor=world.admin)
+    with pytest.raises(AttributeError):
+        case.state = "closed"
