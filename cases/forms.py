@@ -109,7 +109,7 @@ class TriageForm(TransitionForm):
     lead_handler = forms.ModelChoiceField(label=_("lead handler"), queryset=None)
     team = forms.ModelMultipleChoiceField(
         label=_("joint team"), queryset=None, required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     field_order = ["category", "risk", "tier", "lead_handler", "team", "note"]
 

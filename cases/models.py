@@ -237,8 +237,8 @@ class CaseTeamMember(models.Model):
 
 class Party(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
-    name = models.CharField(_("name"), max_length=100)
-    role = models.CharField(_("role"), max_length=20, choices=PartyRole.choices)
+    name = models.CharField(_("full name"), max_length=100)
+    role = models.CharField(_("party role"), max_length=20, choices=PartyRole.choices)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     id_number = models.CharField(
         _("ID number"), max_length=18, blank=True, validators=[validate_id_number]
@@ -314,10 +314,13 @@ class CaseEvent(models.Model):
         """The recorded data as (label, value) pairs in the reader's language."""
         rows = []
         for key, value in self.data.items():
+            if key in self.EXTRA_LABELS:
+                rows.append((self.EXTRA_LABELS[key], value))
+                continue
             try:
                 field = Case._meta.get_field(key)
             except FieldDoesNotExist:
-                rows.append((self.EXTRA_LABELS.get(key, key), value))
+                rows.append((key, value))
                 continue
             if field.choices:
                 value = dict(field.flatchoices).get(value, value)

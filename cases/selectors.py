@@ -92,8 +92,7 @@ def workbench(user) -> list[Section]:
 
     def add(key, queryset, order):
         rows = list(queryset.select_related(*LIST_RELATED).order_by(*order)[:WORKBENCH_ROWS])
-        total = len(rows) if len(rows) < WORKBENCH_ROWS else queryset.count()
-        sections.append(Section(key, rows, total))
+        sections.append(Section(key, rows, queryset.count()))
 
     if access.has_role(user, *access.ACTION_ROLES["triage"]):
         add("awaiting_triage", visible.filter(state=State.REPORTED), ["due_at", "id"])

@@ -23,12 +23,12 @@ DEFAULT_RULES = [("major", 24), ("serious", 7 * 24), ("general", 15 * 24)]
 
 def add_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(TRIGGER_SQL)
+        schema_editor.execute(TRIGGER_SQL, params=None)  # no placeholders: keep % literal
 
 
 def drop_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_SQL)
+        schema_editor.execute(DROP_SQL, params=None)
 
 
 def add_rules(apps, schema_editor):

@@ -14,24 +14,26 @@ PAGES = {
     "grid2": lambda w: reverse("grids:grid_detail", args=[w.grid2.pk]),
     "grid_fh": lambda w: reverse("grids:grid_detail", args=[w.grid_fh.pk]),
     "password_change": lambda w: reverse("password_change"),
+    "case_list": lambda w: reverse("cases:list"),
+    "case_create": lambda w: reverse("cases:create"),
 }
 
 # user -> expected status per page, in the order of PAGES
 MATRIX = {
-    #                workbench map_qf map_fh grid1 grid2 grid_fh password
-    "worker1":        (200, 200, 404, 200, 404, 404, 200),
-    "worker2":        (200, 200, 404, 404, 200, 404, 200),
-    "officer1":       (200, 200, 404, 200, 404, 404, 200),
-    "officer2":       (200, 200, 404, 404, 200, 404, 200),
-    "auxiliary1":     (200, 200, 404, 200, 404, 404, 200),
-    "stationlead":    (200, 200, 404, 200, 200, 404, 200),
-    "streetlead":     (200, 200, 404, 200, 200, 404, 200),
-    "mediator1":      (200, 404, 404, 404, 404, 404, 200),
-    "admin":          (200, 200, 200, 200, 200, 200, 200),
-    "worker_fh":      (200, 404, 200, 404, 404, 200, 200),
-    "officer_fh":     (200, 404, 200, 404, 404, 200, 200),
-    "stationlead_fh": (200, 404, 200, 404, 404, 200, 200),
-    "streetlead_fh":  (200, 404, 200, 404, 404, 200, 200),
+    #                workbench map_qf map_fh grid1 grid2 grid_fh password list create
+    "worker1":        (200, 200, 404, 200, 404, 404, 200, 200, 200),
+    "worker2":        (200, 200, 404, 404, 200, 404, 200, 200, 200),
+    "officer1":       (200, 200, 404, 200, 404, 404, 200, 200, 200),
+    "officer2":       (200, 200, 404, 404, 200, 404, 200, 200, 200),
+    "auxiliary1":     (200, 200, 404, 200, 404, 404, 200, 200, 200),
+    "stationlead":    (200, 200, 404, 200, 200, 404, 200, 200, 200),
+    "streetlead":     (200, 200, 404, 200, 200, 404, 200, 200, 200),
+    "mediator1":      (200, 404, 404, 404, 404, 404, 200, 200, 403),
+    "admin":          (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "worker_fh":      (200, 404, 200, 404, 404, 200, 200, 200, 200),
+    "officer_fh":     (200, 404, 200, 404, 404, 200, 200, 200, 200),
+    "stationlead_fh": (200, 404, 200, 404, 404, 200, 200, 200, 200),
+    "streetlead_fh":  (200, 404, 200, 404, 404, 200, 200, 200, 200),
 }
 
 
