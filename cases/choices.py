@@ -81,3 +81,24 @@ class EventKind(models.TextChoices):
     TRANSITION = "transition", _("Status change")
     COMMENT = "comment", _("Comment")
     ATTACHMENT = "attachment", _("Attachment added")
+    MEDIATOR_CHOSEN = "mediator_chosen", _("Mediator chosen")
+    MEDIATOR_REPLACED = "mediator_replaced", _("Mediator replaced")
+    SESSION = "session", _("Mediation session")
+    AGREEMENT = "agreement", _("Mediation agreement signed")
+
+
+class ChoiceMethod(models.TextChoices):
+    PARTIES_CHOSE = "parties", _("Chosen by the parties")
+    ASSIGNED = "assigned", _("Assigned by the handler")
+
+
+class SessionFormat(models.TextChoices):
+    JOINT = "joint", _("Joint (face to face)")
+    BACK_TO_BACK = "back_to_back", _("Back-to-back")
+
+
+class Outcome(models.TextChoices):
+    AGREED = "agreed", _("Agreement reached")
+    PARTIAL = "partial", _("Partly agreed")
+    CONTINUE = "continue", _("To be continued")
+    FAILED = "failed", _("Mediation failed")

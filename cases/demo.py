@@ -12,6 +12,9 @@ from grids import access
 from grids.demo import GIVEN, SURNAMES
 from grids.models import CommunityGrid, Street
 
+from mediators import services as mediator_services
+from mediators.demo import build_roster
+
 from . import workflow
 from .choices import Category, Channel, PartyRole, Risk, State, Tier
 from .models import Case, Party
@@ -56,14 +59,16 @@ PLAN = [
     (State.REPORTED, 30), (State.TRIAGED, 30), (State.MEDIATING, 40), (State.ESCALATED, 20),
     (State.REFERRED, 10), (State.RESOLVED, 30), (State.CLOSED, 30), (State.WITHDRAWN, 10),
 ]
+# Steps: transitions, plus "choose" (the parties pick a mediator), "session", "failed_session"
+# and "agreement" (mediation records).
 PATHS = {
     State.REPORTED: [],
     State.TRIAGED: ["triage"],
-    State.MEDIATING: ["triage", "start_mediation"],
-    State.ESCALATED: ["triage", "start_mediation", "escalate"],
+    State.MEDIATING: ["triage", "choose", "start_mediation", "session"],
+    State.ESCALATED: ["triage", "choose", "start_mediation", "failed_session", "escalate"],
     State.REFERRED: ["triage", "escalate", "refer"],
-    State.RESOLVED: ["triage", "start_mediation", "resolve"],
-    State.CLOSED: ["triage", "start_mediation", "resolve", "close"],
+    State.RESOLVED: ["triage", "choose", "start_mediation", "session", "agreement", "resolve"],
+    State.CLOSED: ["triage", "choose", "start_mediation", "session", "agreement", "resolve", "close"],
     State.WITHDRAWN: ["withdraw"],
 }
 DEPARTMENTS = ["住建局", "人社局劳动监察大队", "市场监管所", "司法所", "法院诉调对接中心"]
@@ -82,6 +87,49 @@ def _party(rng, role, side) -> Party:
         id_number=_id_number(rng) if rng.random() < 0.7 else "",
         notes=side + ("，独居老人" if rng.random() < 0.1 else ""),
     )
+
+
+def _choose(*, case, actor, roster, rng, parties, made):
+    # The parties of every fourth case in 栖凤社区 pick mediator1's 陈桂兰; others the first
+    # mediator with a free place, starting from a different one each time.
+    order = roster[made % len(roster):] + roster[:made % len(roster)]
+    if case.grid.community.name == "栖凤社区" and made % 4 == 0:
+        order = [roster[0]] + order
+    for mediator in order:
+        try:
+            mediator_services.choose_mediator(
+                case=case, mediator=mediator, actor=actor, method="parties", party=parties[0],
+                reason="当事人认为该调解员熟悉情况、办事公道。")
+            return
+        except mediator_services.MediatorRefused:
+            continue
+
+
+def _session(*, case, actor, outcome="agreed", **_):
+    mediators = [c.mediator for c in case.mediator_choices.filter(active=True)]
+    mediator_services.record_session(
+        case=case, actor=actor, mediators=mediators, held_at=timezone.now() - timedelta(days=1),
+        place="多元化解调解室", attendees="双方当事人、网格员、社区民警", format="joint",
+        record="调解员分别听取双方陈述，讲明相关法律规定，引导双方换位思考。", outcome=outcome)
+
+
+def _failed_session(**kwargs):
+    _session(outcome="failed", **{k: v for k, v in kwargs.items() if k != "outcome"})
+
+
+def _agreement(*, case, actor, **_):
+    if case.pk % 2:  # half the mediated cases end on a written agreement, half on a settlement
+        return
+    mediators = [c.mediator for c in case.mediator_choices.filter(active=True)]
+    mediator_services.record_agreement(
+        case=case, actor=actor, parties=list(case.parties.all()), mediators=mediators,
+        facts=case.description, terms="一、责任方于七日内修复受损部位并承担维修费用；\n二、双方今后互谅互让，不再因此事发生争执。",
+        fulfilment="维修完成后由网格员上门查看确认。", fulfil_by=timezone.localdate() + timedelta(days=7),
+        signed_on=timezone.localdate(), place="多元化解调解室")
+
+
+MEDIATION_STEPS = {"choose": _choose, "session": _session, "failed_session": _failed_session,
+                   "agreement": _agreement}
 
 
 @transaction.atomic
@@ -103,6 +151,7 @@ def build_cases(*, street: Street, count_scale: float = 1.0, seed: int = 2026) -
         police_by_grid[grid.id] = officers[0]
     User = get_user_model()
     stationlead = User.objects.get(username="stationlead")
+    roster = build_roster(street=street)
     now = timezone.now()
     made = 0
     for state, count in PLAN:
@@ -126,6 +175,11 @@ def build_cases(*, street: Street, count_scale: float = 1.0, seed: int = 2026) -
             case = workflow.create_case(actor=reporter, case=case, parties=parties)
             made += 1
             for action in PATHS[state]:
+                if action in MEDIATION_STEPS:
+                    MEDIATION_STEPS[action](case=case, actor=officer, roster=roster, rng=rng,
+                                            parties=parties, made=made)
+                    case.refresh_from_db()
+                    continue
                 actor = {"refer": stationlead}.get(action, officer)
                 if action == "resolve" and case.state in (State.ESCALATED, State.REFERRED):
                     actor = stationlead
@@ -137,7 +191,8 @@ def build_cases(*, street: Street, count_scale: float = 1.0, seed: int = 2026) -
                                "lead_handler": officer},
                     "escalate": {"escalation_reason": "多次调解未果，涉及多方，需所街联合兜底。"},
                     "refer": {"referred_to": rng.choice(DEPARTMENTS)},
-                    "resolve": {"resolution": "经民警、网格员联合调解，双方达成一致：责任方负责维修并赔偿损失，当场履行。"},
+                    "resolve": {"resolution": "经民警、网格员联合调解，双方达成一致：责任方负责维修并赔偿损失，当场履行。",
+                                "settled_without_agreement": not hasattr(case, "agreement")},
                     "withdraw": {"withdrawal_reason": "当事人双方已自行和解，申请撤回。"},
                 }.get(action, {})
                 access.forget(actor)

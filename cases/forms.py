@@ -143,11 +143,33 @@ class ReferForm(TransitionForm):
 
 
 class ResolveForm(TransitionForm):
-    case_fields = ("resolution",)
+    case_fields = ("resolution", "settled_without_agreement")
     resolution = forms.CharField(
         label=_("resolution summary"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
     )
-    field_order = ["resolution", "note"]
+    settled_without_agreement = forms.BooleanField(
+        label=_("Settled without a written agreement (oral settlement, own reconciliation)"),
+        required=False,
+    )
+    field_order = ["resolution", "settled_without_agreement", "note"]
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        # Only a case in mediation needs an agreement or a recorded settlement.
+        if case.state != "mediating" or hasattr(case, "agreement"):
+            del self.fields["settled_without_agreement"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "settled_without_agreement" in self.fields and not cleaned.get("settled_without_agreement"):
+            self.add_error("settled_without_agreement", _(
+                "Record the mediation agreement first, or tick this if the parties settled "
+                "without a written one."))
+        return cleaned
+
+    def changes(self):
+        return {"resolution": self.cleaned_data["resolution"],
+                "settled_without_agreement": self.cleaned_data.get("settled_without_agreement", False)}
 
 
 class ReopenForm(TransitionForm):

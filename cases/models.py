@@ -21,6 +21,9 @@ from .choices import (
     AttachmentKind,
     Category,
     Channel,
+    ChoiceMethod,
+    Outcome,
+    SessionFormat,
     EventKind,
     PartyRole,
     Risk,
@@ -76,6 +79,10 @@ class Case(FSMModelMixin, models.Model):
     )
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     resolution = models.TextField(_("resolution summary"), blank=True)
+    settled_without_agreement = models.BooleanField(
+        _("settled without a written agreement"), default=False,
+        help_text=_("An oral settlement or the parties' own reconciliation, recorded in the summary."),
+    )
     escalation_reason = models.TextField(_("reason for escalation"), blank=True)
     referred_to = models.CharField(_("referred to"), max_length=200, blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
@@ -130,17 +137,22 @@ class Case(FSMModelMixin, models.Model):
     def is_overdue(self) -> bool:
         return self.is_open and self.due_at is not None and self.due_at < timezone.now()
 
-    # Conditions. The mediation, agreement and follow-up hooks are filled by later features
-    # (the mediation supermarket, follow-up visits); until then they do not block.
+    # Conditions. The follow-up hook is filled by the follow-up visits feature; until then it
+    # does not block closing.
 
     def is_fully_triaged(self) -> bool:
         return bool(self.risk and self.tier and self.lead_handler_id and self.due_at)
 
     def mediator_chosen(self) -> bool:
-        return True
+        """A mediator was chosen by the parties or assigned (mediators.MediatorChoice)."""
+        return self.mediator_choices.filter(active=True).exists()
 
     def agreement_recorded(self) -> bool:
-        return True
+        """A mediated case resolves on a written agreement or a recorded settlement; a case the
+        station and street took over (escalated, referred) resolves on its summary."""
+        if self.state != State.MEDIATING:
+            return True
+        return self.settled_without_agreement or hasattr(self, "agreement")
 
     def follow_up_done(self) -> bool:
         return True
@@ -308,14 +320,25 @@ class CaseEvent(models.Model):
     def __str__(self):
         return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
 
-    EXTRA_LABELS = {"team": _("joint team"), "file": _("file")}
+    # Labels (and value vocabularies) of the data keys that are not Case fields.
+    EXTRA_LABELS = {
+        "team": (_("joint team"), None), "file": (_("file"), None),
+        "mediator": (_("mediator"), None), "method": (_("how"), ChoiceMethod),
+        "party": (_("chosen by party"), None), "held_at": (_("when"), None),
+        "place": (_("where"), None), "format": (_("format"), SessionFormat),
+        "outcome": (_("outcome"), Outcome), "mediators": (_("mediators"), None),
+        "signed_on": (_("date"), None), "fulfil_by": (_("to be fulfilled by"), None),
+    }
 
     def details(self) -> list[tuple[str, str]]:
         """The recorded data as (label, value) pairs in the reader's language."""
         rows = []
         for key, value in self.data.items():
             if key in self.EXTRA_LABELS:
-                rows.append((self.EXTRA_LABELS[key], value))
+                label, vocabulary = self.EXTRA_LABELS[key]
+                if vocabulary is not None:
+                    value = dict(vocabulary.choices).get(value, value)
+                rows.append((label, value))
                 continue
             try:
                 field = Case._meta.get_field(key)

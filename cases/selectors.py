@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from grids import access
+from grids.roles import Role
 from grids.models import PoliceGrid
 from grids.selectors import people_on_grids, people_on_police_grids
 
@@ -94,6 +95,10 @@ def workbench(user) -> list[Section]:
         rows = list(queryset.select_related(*LIST_RELATED).order_by(*order)[:WORKBENCH_ROWS])
         sections.append(Section(key, rows, queryset.count()))
 
+    if access.has_role(user, Role.MEDIATOR):
+        add("my_mediations", visible.filter(
+            state__in=OPEN_STATES, mediator_choices__mediator__user=user,
+            mediator_choices__active=True).distinct(), ["due_at", "id"])
     if access.has_role(user, *access.ACTION_ROLES["triage"]):
         add("awaiting_triage", visible.filter(state=State.REPORTED), ["due_at", "id"])
     add("mine", visible.filter(state__in=OPEN_STATES, lead_handler=user), ["due_at", "id"])

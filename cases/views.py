@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grids import access
+from mediators.selectors import case_mediation
+from mediators.services import CHOOSABLE_STATES
 
 from . import selectors, workflow
 from .filters import CaseFilter
@@ -25,7 +27,7 @@ from .models import Case
 PAGE_SIZE = 25
 
 
-def _get_case(request, pk, action="view"):
+def get_case_for(request, pk, action="view"):
     """The case if the user may see it (else 404: do not reveal it exists) and may take
     `action` on it (else 403)."""
     try:
@@ -96,15 +98,22 @@ def _detail_context(request, case, *, bound_action=None, bound_form=None, reveal
     handlers = selectors.handlers_for(case) if "triage" in actions else ()
     forms = []
     for action in actions:
-        if action == bound_action:
+        if action == bound_action and bound_form is not None:
             form = bound_form
         else:
             form = TRANSITION_FORMS[action](
                 case=case, handlers=handlers, prefix=action, initial={"version": case.version}
             )
         forms.append((action, TRANSITION_LABELS[action], form))
+    if bound_action is None and request.GET.get("offer") in actions:
+        bound_action = request.GET["offer"]  # e.g. escalation offered after a failed session
+        bound_form = None
     return {
         "case": case,
+        "mediation": case_mediation(case),
+        "can_choose_mediator": case.state in CHOOSABLE_STATES and access.can(user, "choose_mediator", case),
+        "can_record_session": case.state == "mediating" and access.can(user, "record_session", case),
+        "can_record_agreement": case.state == "mediating" and access.can(user, "record_agreement", case),
         "parties": selectors.party_views(case.parties.all(), revealed_ids=set(revealed_ids)),
         "can_reveal": access.can(user, "reveal_personal_data", case),
         "events": selectors.timeline(case),
@@ -116,14 +125,14 @@ def _detail_context(request, case, *, bound_action=None, bound_form=None, reveal
 
 
 def case_detail(request, pk):
-    case = _get_case(request, pk)
+    case = get_case_for(request, pk)
     return render(request, "cases/case_detail.html", _detail_context(request, case))
 
 
 @require_POST
 def case_transition(request, pk, action):
     """The one view for every transition. The action must be one the user may take now."""
-    case = _get_case(request, pk)
+    case = get_case_for(request, pk)
     if action not in TRANSITION_FORMS or action not in access.available_transitions(request.user, case):
         messages.error(request, _("That step is not possible for you on this case in its current state."))
         return render(request, "cases/case_detail.html", _detail_context(request, case), status=409)
@@ -138,7 +147,7 @@ def case_transition(request, pk, action):
             )
         except workflow.WorkflowError as error:
             messages.error(request, str(error))
-            case = _get_case(request, pk)  # show the case as it is now, with the input kept
+            case = get_case_for(request, pk)  # show the case as it is now, with the input kept
             return render(request, "cases/case_detail.html", _detail_context(
                 request, case, bound_action=action, bound_form=form), status=409)
         messages.success(request, _("Done: %(step)s.") % {"step": TRANSITION_LABELS[action]})
@@ -149,7 +158,7 @@ def case_transition(request, pk, action):
 
 @require_POST
 def case_comment(request, pk):
-    case = _get_case(request, pk, "comment")
+    case = get_case_for(request, pk, "comment")
     form = CommentForm(request.POST)
     if form.is_valid():
         workflow.add_comment(case=case, actor=request.user, text=form.cleaned_data["text"])
@@ -161,7 +170,7 @@ def case_comment(request, pk):
 
 @require_POST
 def case_attach(request, pk):
-    case = _get_case(request, pk, "attach")
+    case = get_case_for(request, pk, "attach")
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid() and form.cleaned_data["files"]:
         workflow.add_attachments(case=case, actor=request.user, files=form.cleaned_data["files"])
@@ -177,7 +186,7 @@ def case_attach(request, pk):
 @require_POST
 def party_reveal(request, pk, party_pk):
     """Show one party's full phone and ID number: a deliberate, logged act."""
-    case = _get_case(request, pk, "reveal_personal_data")
+    case = get_case_for(request, pk, "reveal_personal_data")
     party = get_object_or_404(case.parties.all(), pk=party_pk)
     workflow.disclose_party(party=party, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
     if request.htmx:
@@ -188,7 +197,7 @@ def party_reveal(request, pk, party_pk):
 
 def attachment_download(request, pk, attachment_pk):
     """Attachments are served only through this view, to people who may see the case."""
-    case = _get_case(request, pk)
+    case = get_case_for(request, pk)
     attachment = get_object_or_404(case.attachments.all(), pk=attachment_pk)
     inline = attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
     return FileResponse(

@@ -29,7 +29,7 @@ TRANSITION_FIELDS = {
     "escalate": {"escalation_reason"},
     "refer": {"referred_to"},
     "assign_mediation": set(),
-    "resolve": {"resolution"},
+    "resolve": {"resolution", "settled_without_agreement"},
     "reopen": set(),
     "close": set(),
     "withdraw": {"withdrawal_reason"},
@@ -74,7 +74,8 @@ def allocate_number(*, street, year: int) -> str:
     return f"{street.prefix}-{year}-{sequence.last:06d}"
 
 
-def _event(*, case, actor, kind, action="", from_state="", to_state="", note="", data=None):
+def record_event(*, case, actor, kind, action="", from_state="", to_state="", note="", data=None):
+    """Append to the case timeline. Call only inside the transaction of the change it records."""
     return CaseEvent.objects.create(
         case=case, actor=actor, kind=kind, action=action, from_state=from_state,
         to_state=to_state, note=note, data=data or {},
@@ -106,7 +107,7 @@ def create_case(*, actor, case: Case, parties: list[Party], files=(), note: str 
         party.case = case
         party.full_clean()
         party.save()
-    _event(case=case, actor=actor, kind=EventKind.CREATED, to_state=case.state, note=note,
+    record_event(case=case, actor=actor, kind=EventKind.CREATED, to_state=case.state, note=note,
            data={"channel": case.channel, "risk": case.risk})
     for upload in files:
         _store_attachment(case=case, actor=actor, upload=upload)
@@ -153,7 +154,7 @@ def run_transition(*, case_id: int, action: str, actor, version: int, changes=No
         if team:
             data["team"] = "、".join(_describe(m) for m, _r in team)
         data["due_at"] = timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M")
-    _event(case=case, actor=actor, kind=EventKind.TRANSITION, action=action,
+    record_event(case=case, actor=actor, kind=EventKind.TRANSITION, action=action,
            from_state=from_state, to_state=case.state, note=note, data=data)
     return case
 
@@ -165,7 +166,7 @@ def add_comment(*, case: Case, actor, text: str) -> CaseEvent:
         raise PermissionDenied
     if not text.strip():
         raise WorkflowError(_("The comment is empty."))
-    return _event(case=case, actor=actor, kind=EventKind.COMMENT, note=text.strip())
+    return record_event(case=case, actor=actor, kind=EventKind.COMMENT, note=text.strip())
 
 
 def _store_attachment(*, case, actor, upload) -> Attachment:
@@ -173,7 +174,7 @@ def _store_attachment(*, case, actor, upload) -> Attachment:
         case=case, kind=upload.fengqiao_kind, file=upload, original_name=upload.name[:255],
         content_type=upload.fengqiao_content_type, size=upload.size, uploaded_by=actor,
     )
-    _event(case=case, actor=actor, kind=EventKind.ATTACHMENT,
+    record_event(case=case, actor=actor, kind=EventKind.ATTACHMENT,
            data={"file": attachment.original_name})
     return attachment
 

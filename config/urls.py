@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 urlpatterns = [
     path("", include("cases.urls")),
     path("grids/", include("grids.urls")),
+    path("mediators/", include("mediators.urls")),
     path(
         "accounts/login/",
         login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),

@@ -34,6 +34,8 @@ class Scope:
     community_grid_ids: frozenset[int]
     police_grid_ids: frozenset[int]
     street_ids: frozenset[int]
+    # per-case exceptions (a chosen mediator, later a referred department): case ids
+    granted_case_ids: frozenset[int] = frozenset()
 
 
 def _cache(user) -> dict:
@@ -78,7 +80,7 @@ def _held(model, user, codename: str):
 
 
 def scope_of(user) -> Scope:
-    """Everything the user may see, as id sets. Two queries for anyone, whatever the size."""
+    """Everything the user may see, as id sets. Three queries, whatever the data size."""
     if not user.is_authenticated:
         return Scope(False, frozenset(), frozenset(), frozenset())
     cache = _cache(user)
@@ -112,9 +114,19 @@ def scope_of(user) -> Scope:
             .values_list("id", flat=True)
             .distinct()
         )
-        scope = Scope(False, grid_ids, police_grid_ids, street_ids)
+        scope = Scope(False, grid_ids, police_grid_ids, street_ids, _granted_case_ids(user))
     cache["scope"] = scope
     return scope
+
+
+def _granted_case_ids(user) -> frozenset[int]:
+    from cases.models import CaseUserObjectPermission
+
+    return frozenset(
+        CaseUserObjectPermission.objects.filter(
+            user=user, permission__codename="view_case"
+        ).values_list("content_object_id", flat=True)
+    )
 
 
 def visible_community_grids(user) -> QuerySet[CommunityGrid]:
@@ -147,7 +159,7 @@ LEAD = {SL, STL, ADM}
 
 # Which roles may take each action on a case in their scope. Per-state refinements below.
 ACTION_ROLES: dict[str, frozenset[str]] = {
-    "view": frozenset({W, O, AUX, SL, STL, ADM}),
+    "view": frozenset({W, O, AUX, SL, STL, ADM, Role.MEDIATOR}),
     "create": frozenset({W, O, AUX, SL, STL, ADM}),
     "comment": frozenset({W, O, AUX, SL, STL, ADM}),
     "attach": frozenset({W, O, AUX, SL, STL, ADM}),
@@ -161,23 +173,29 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "reopen": frozenset({W, O, SL, STL, ADM}),
     "close": frozenset({W, O, SL, STL, ADM}),
     "withdraw": frozenset({W, O, SL, STL, ADM}),
+    "choose_mediator": frozenset({W, O, SL, STL, ADM}),
+    "record_session": frozenset({W, O, AUX, SL, STL, ADM}),
+    "record_agreement": frozenset({W, O, SL, STL, ADM}),
 }
+# What a per-case grant lets its holder do, by role (a mediator works on the cases that chose
+# them; anyone else granted a case may only read it).
+GRANTED_ACTIONS = {
+    Role.MEDIATOR: frozenset({"view", "record_session", "record_agreement"}),
+}
+GRANTED_DEFAULT = frozenset({"view"})
 
 
 def visible_cases(user):
     """Every case the user may see: those in their grids, plus per-case grants (a chosen
     mediator, a referred department). Constant number of queries, whatever the data size."""
-    from cases.models import Case, CaseUserObjectPermission
+    from cases.models import Case
 
     scope = scope_of(user)
     if scope.everything:
         return Case.objects.all()
-    granted = CaseUserObjectPermission.objects.filter(
-        user=user, permission__codename="view_case"
-    ).values("content_object_id")
-    if not scope.community_grid_ids:
-        return Case.objects.filter(id__in=granted)
-    return Case.objects.filter(Q(grid_id__in=scope.community_grid_ids) | Q(id__in=granted))
+    return Case.objects.filter(
+        Q(grid_id__in=scope.community_grid_ids) | Q(id__in=scope.granted_case_ids)
+    )
 
 
 def in_scope(user, grid_id: int) -> bool:
@@ -195,7 +213,10 @@ def can(user, action: str, case) -> bool:
     if not user.is_authenticated or action not in ACTION_ROLES:
         return False
     if not in_scope(user, case.grid_id):
-        return False
+        if case.pk not in scope_of(user).granted_case_ids:
+            return False
+        allowed = set().union(*(GRANTED_ACTIONS.get(r, GRANTED_DEFAULT) for r in roles_of(user)))
+        return action in (allowed or GRANTED_DEFAULT)
     roles = roles_of(user) & ACTION_ROLES[action]
     if not roles:
         return False

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from grids import demo
+from mediators.demo import build_roster
 from grids.models import CommunityGrid, Street
 from grids.roles import Role
 
@@ -17,7 +18,8 @@ PEOPLE = [
 
 
 def build_world():
-    demo.build_street()
+    built = demo.build_street()
+    build_roster(street=built["street"])
     build_other_street()
 
 

@@ -115,7 +115,8 @@ TRANSITION_CHANGES = {
                                    "tier": "grid", "lead_handler": actor},
     "escalate": lambda case, actor: {"escalation_reason": "多次调解未果"},
     "refer": lambda case, actor: {"referred_to": "住建局"},
-    "resolve": lambda case, actor: {"resolution": "双方达成协议，责任方赔偿维修费用。"},
+    "resolve": lambda case, actor: {"resolution": "双方达成协议，责任方赔偿维修费用。",
+                                    "settled_without_agreement": True},
     "withdraw": lambda case, actor: {"withdrawal_reason": "双方已自行和解"},
 }
 NOTES = {"reopen": "协议未履行"}
@@ -146,10 +147,31 @@ def make_case(*, grid, actor, parties=None, **fields):
     return workflow.create_case(actor=actor, case=case, parties=parties)
 
 
+def a_mediator(**fields):
+    """An active mediator with room for cases (created on first use)."""
+    from mediators.models import Mediator
+
+    defaults = {"team": "peoples", "organisation": "测试人民调解委员会", "profession": "elder",
+                "capacity": 50}
+    mediator, _ = Mediator.objects.get_or_create(name=fields.pop("name", "测试调解员"),
+                                                 defaults={**defaults, **fields})
+    return mediator
+
+
+def choose(case, actor, mediator=None, **extra):
+    from mediators import services
+
+    return services.choose_mediator(case=case, mediator=mediator or a_mediator(), actor=actor,
+                                    method=extra.pop("method", "parties"), **extra)
+
+
 def act(case, action, actor, **extra):
-    """Take one transition through the real workflow, with what its form would send."""
+    """Take one transition through the real workflow, with what its form would send. Starting
+    mediation first records a mediator, as a user must."""
     from cases import workflow
 
+    if action in ("start_mediation", "assign_mediation") and not case.mediator_choices.filter(active=True).exists():
+        choose(case, actor)
     changes = TRANSITION_CHANGES.get(action, lambda c, a: {})(case, actor)
     return workflow.run_transition(
         case_id=case.pk, action=action, actor=actor, version=case.version,

@@ -5,7 +5,7 @@ import pytest
 
 from cases import workflow
 from cases.models import Case, CaseEvent
-from tests.factories import TRANSITION_CHANGES, NOTES, case_in_state
+from tests.factories import NOTES, TRANSITION_CHANGES, case_in_state, choose
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,8 @@ def test_transition_is_allowed_exactly_for_the_right_roles_in_scope(world, step,
     source, target = STEPS[step]
     action = step.split("_mediating")[0].split("_escalated")[0]
     case = case_in_state(source, grid=world.grid1, actor=world.admin)
+    if action in ("start_mediation", "assign_mediation"):
+        choose(case, world.admin)  # the condition: a mediator has been chosen
     actor = getattr(world, username)
     events_before = list(CaseEvent.objects.filter(case=case).values_list("id", flat=True))
     changes = TRANSITION_CHANGES.get(action, lambda c, a: {})(case, world.officer1)

@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from .models import Agreement, MediationSession, Mediator, MediatorChoice, Specialty
+
+
+class SpecialtyInline(admin.TabularInline):
+    model = Specialty
+    extra = 0
+
+
+@admin.register(Mediator)
+class MediatorAdmin(admin.ModelAdmin):
+    list_display = ["name", "team", "organisation", "profession", "capacity", "active"]
+    list_filter = ["team", "profession", "active"]
+    search_fields = ["name", "organisation"]
+    filter_horizontal = ["communities"]
+    raw_id_fields = ["user"]
+    inlines = [SpecialtyInline]
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """Choices, sessions and agreements are written through the case page (on its timeline)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MediatorChoice)
+class MediatorChoiceAdmin(RecordAdmin):
+    list_display = ["case", "mediator", "method", "active", "at"]
+    list_select_related = ["case", "mediator"]
+
+
+@admin.register(MediationSession)
+class MediationSessionAdmin(RecordAdmin):
+    list_display = ["case", "held_at", "format", "outcome"]
+    list_select_related = ["case"]
+
+
+@admin.register(Agreement)
+class AgreementAdmin(RecordAdmin):
+    list_display = ["case", "signed_on", "fulfil_by"]
+    list_select_related = ["case"]

@@ -1,0 +1,162 @@
+"""The mediation supermarket (调解超市): mediators from four teams that parties choose from,
+the record of each choice on a case, the mediation sessions and the written agreement.
+Figures (load, success rate…) are computed from cases in mediators/selectors.py, never stored."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import Category, ChoiceMethod, Outcome, SessionFormat
+from cases.models import Case, Party
+from cases.validators import validate_id_number, validate_phone
+from grids.models import Community
+
+
+class Team(models.TextChoices):
+    PUBLIC_SECURITY = "public_security", _("Public-security mediation")
+    PEOPLES = "peoples", _("People's mediation")
+    ADMINISTRATIVE = "administrative", _("Administrative mediation")
+    JUDICIAL = "judicial", _("Judicial mediation")
+
+
+class Profession(models.TextChoices):
+    LAWYER = "lawyer", _("Lawyer")
+    PSYCHOLOGIST = "psychologist", _("Psychologist")
+    RETIRED_JUDGE = "retired_judge", _("Retired judge")
+    TEACHER = "teacher", _("Teacher")
+    ELDER = "elder", _("Community elder")
+    POLICE = "police", _("Police officer")
+    OFFICIAL = "official", _("Civil servant")
+    OTHER = "other", _("Other")
+
+
+class Mediator(models.Model):
+    name = models.CharField(_("full name"), max_length=100)
+    team = models.CharField(_("team"), max_length=20, choices=Team.choices)
+    organisation = models.CharField(_("organisation"), max_length=100,
+                                    help_text=_("e.g. 栖凤司法所, 栖凤派出所, 凤鸣社区, 某律师事务所"))
+    profession = models.CharField(_("profession"), max_length=20, choices=Profession.choices)
+    dialects = models.CharField(_("languages and dialects"), max_length=100, blank=True,
+                                help_text=_("e.g. 普通话、杭州话"))
+    communities = models.ManyToManyField(Community, blank=True, related_name="mediators",
+                                         verbose_name=_("communities served"))
+    capacity = models.PositiveSmallIntegerField(_("capacity (open cases at once)"), default=5)
+    active = models.BooleanField(_("active"), default=True)
+    introduction = models.TextField(_("introduction"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True,
+                                 validators=[validate_id_number])
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="mediator", verbose_name=_("user account"))
+
+    class Meta:
+        verbose_name = _("mediator")
+        verbose_name_plural = _("mediators")
+        ordering = ["team", "name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("mediators:profile", args=[self.pk])
+
+
+class Specialty(models.Model):
+    mediator = models.ForeignKey(Mediator, on_delete=models.CASCADE, related_name="specialties")
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mediator", "category"],
+                                               name="specialty_unique")]
+        indexes = [models.Index(fields=["category"], name="specialty_category")]
+
+    def __str__(self):
+        return self.get_category_display()
+
+
+class MediatorChoice(models.Model):
+    """A mediator chosen (or assigned) for a case. Replacing one deactivates the row; the row
+    itself stays, so the record of who chose whom is never lost."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="mediator_choices")
+    mediator = models.ForeignKey(Mediator, on_delete=models.PROTECT, related_name="choices")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("chosen by party"))
+    method = models.CharField(_("how"), max_length=20, choices=ChoiceMethod.choices)
+    reason = models.TextField(_("why"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("mediator choice")
+        verbose_name_plural = _("mediator choices")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["mediator", "active"], name="choice_mediator_active")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "mediator"], condition=models.Q(active=True),
+                                    name="choice_one_active_per_mediator"),
+        ]
+
+    def __str__(self):
+        return f"{self.case} · {self.mediator}"
+
+
+class MediationSession(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sessions")
+    held_at = models.DateTimeField(_("when"))
+    place = models.CharField(_("where"), max_length=100, default="多元化解调解室")
+    mediators = models.ManyToManyField(Mediator, related_name="sessions",
+                                       verbose_name=_("mediators"))
+    attendees = models.CharField(_("who attended"), max_length=500)
+    format = models.CharField(_("format"), max_length=20, choices=SessionFormat.choices)
+    record = models.TextField(_("record"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mediation session")
+        verbose_name_plural = _("mediation sessions")
+        ordering = ["held_at", "id"]
+
+    def __str__(self):
+        return f"{self.case} {self.held_at:%Y-%m-%d}"
+
+
+class Agreement(models.Model):
+    """调解协议书: one per case."""
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="agreement")
+    parties = models.ManyToManyField(Party, related_name="+", verbose_name=_("parties"))
+    mediators = models.ManyToManyField(Mediator, related_name="agreements",
+                                       verbose_name=_("mediators"))
+    facts = models.TextField(_("facts of the dispute"))
+    terms = models.TextField(_("agreed terms"))
+    fulfilment = models.TextField(_("how it will be fulfilled"))
+    fulfil_by = models.DateField(_("to be fulfilled by"))
+    signed_on = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=100, default="多元化解调解室")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mediation agreement")
+        verbose_name_plural = _("mediation agreements")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(fulfil_by__gte=models.F("signed_on")),
+                                   name="agreement_fulfil_after_signing"),
+        ]
+
+    def __str__(self):
+        return f"{self.case.number} 调解协议书"
+
+    @property
+    def number(self) -> str:
+        return f"{self.case.number}-调"

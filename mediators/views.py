@@ -1,0 +1,193 @@
+"""Thin views for the supermarket, the roster and mediation on a case."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases.views import get_case_for
+from cases.workflow import WorkflowError
+from cases.selectors import LIST_RELATED, party_views
+from grids import access
+from grids.models import Community
+from grids.roles import Role
+
+from . import selectors, services
+from .filters import MediatorFilter
+from .forms import AgreementForm, ChooseMediatorForm, MediatorForm, ReplaceMediatorForm, SessionForm
+from .models import Agreement, Mediator, MediatorChoice, Specialty
+
+PAGE_SIZE = 24
+MANAGERS = access.LEAD
+
+
+def _can_manage(user) -> bool:
+    return access.has_role(user, *MANAGERS)
+
+
+def supermarket(request):
+    """调解超市: browse and filter the roster; opened from a case, choose for it."""
+    case = None
+    if request.GET.get("case"):
+        case = get_case_for(request, request.GET["case"], "choose_mediator")
+    mediator_filter = MediatorFilter(request.GET, queryset=selectors.roster())  # bound: hides retired
+    mediators = mediator_filter.qs
+    if case is not None:
+        ranked = {s.mediator.pk: s for s in selectors.suggestions(case)}
+        mediators = sorted(mediators, key=lambda m: (-ranked[m.pk].score, m.name, m.pk)
+                           if m.pk in ranked else (1000, m.name, m.pk))
+    page = Paginator(mediators, PAGE_SIZE).get_page(request.GET.get("page"))
+    stats = selectors.figures([m.pk for m in page.object_list])
+    rows = [(m, stats[m.pk], ranked.get(m.pk) if case else None) for m in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "mediators/supermarket.html", {
+        "filter": mediator_filter, "page": page, "rows": rows, "case": case, "query": query.urlencode(),
+        "choose_form": ChooseMediatorForm(case=case) if case else None,
+        "can_manage": _can_manage(request.user),
+    })
+
+
+def profile(request, pk):
+    mediator = get_object_or_404(selectors.roster(), pk=pk)
+    recent = (access.visible_cases(request.user)
+              .filter(mediator_choices__mediator=mediator, mediator_choices__active=True)
+              .select_related(*LIST_RELATED).distinct().order_by("-updated_at")[:10])
+    return render(request, "mediators/profile.html", {
+        "mediator": mediator, "figures": selectors.figures([mediator.pk])[mediator.pk],
+        "recent": recent, "can_manage": _can_manage(request.user),
+    })
+
+
+def _roster_form(request, instance=None):
+    if not _can_manage(request.user):
+        raise PermissionDenied
+    form = MediatorForm(
+        request.POST or None, instance=instance,
+        communities=Community.objects.filter(
+            grids__in=access.visible_community_grids(request.user)).distinct(),
+        users=get_user_model().objects.filter(groups__name=Role.MEDIATOR).order_by("username"),
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            mediator = form.save()
+            wanted = set(form.cleaned_data["specialties"])
+            mediator.specialties.exclude(category__in=wanted).delete()
+            have = set(mediator.specialties.values_list("category", flat=True))
+            Specialty.objects.bulk_create([Specialty(mediator=mediator, category=c) for c in wanted - have])
+        messages.success(request, _("Saved %(name)s.") % {"name": mediator.name})
+        return redirect(mediator)
+    return render(request, "mediators/mediator_form.html", {"form": form, "mediator": instance},
+                  status=400 if request.method == "POST" else 200)
+
+
+def mediator_create(request):
+    return _roster_form(request)
+
+
+def mediator_edit(request, pk):
+    return _roster_form(request, get_object_or_404(Mediator, pk=pk))
+
+
+@require_POST
+def mediator_retire(request, pk):
+    if not _can_manage(request.user):
+        raise PermissionDenied
+    mediator = get_object_or_404(Mediator, pk=pk)
+    mediator.active = request.POST.get("active") == "1"
+    mediator.save(update_fields=["active"])
+    messages.success(request, _("%(name)s is back on the roster.") % {"name": mediator.name}
+                     if mediator.active else _("%(name)s has retired from the roster.") % {"name": mediator.name})
+    return redirect(mediator)
+
+
+@require_POST
+def choose(request, case_pk):
+    case = get_case_for(request, case_pk, "choose_mediator")
+    form = ChooseMediatorForm(request.POST, case=case)
+    back = f"{reverse('mediators:supermarket')}?case={case.pk}"
+    if not form.is_valid():
+        messages.error(request, _("Choose a mediator from the list."))
+        return redirect(back)
+    try:
+        services.choose_mediator(case=case, actor=request.user, **form.cleaned_data)
+    except WorkflowError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    messages.success(request, _("%(name)s will mediate this case.") % {"name": form.cleaned_data["mediator"].name})
+    return redirect(case)
+
+
+@require_POST
+def replace(request, case_pk, choice_pk):
+    case = get_case_for(request, case_pk, "choose_mediator")
+    choice = get_object_or_404(MediatorChoice, pk=choice_pk, case=case)
+    form = ReplaceMediatorForm(request.POST)
+    if form.is_valid():
+        try:
+            services.replace_mediator(choice=choice, actor=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, _("%(name)s was taken off the case.") % {"name": choice.mediator.name})
+        except WorkflowError as error:
+            messages.error(request, str(error))
+    else:
+        messages.error(request, _("Say why the mediator is replaced."))
+    return redirect(case)
+
+
+def _case_mediators(case):
+    return Mediator.objects.filter(choices__case=case, choices__active=True).distinct()
+
+
+def session_create(request, case_pk):
+    case = get_case_for(request, case_pk, "record_session")
+    form = SessionForm(request.POST or None, mediators=_case_mediators(case))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        mediators = data.pop("mediators")
+        try:
+            session = services.record_session(case=case, actor=request.user, mediators=mediators, **data)
+        except WorkflowError as error:
+            messages.error(request, str(error))
+        else:
+            if session.outcome == "failed":
+                messages.warning(request, _("Mediation failed. If it cannot be solved here, escalate "
+                                            "the case to the station and street (提级化解)."))
+                return redirect(f"{case.get_absolute_url()}?offer=escalate#act-escalate")
+            messages.success(request, _("Session recorded."))
+            return redirect(case)
+    return render(request, "mediators/session_form.html", {"form": form, "case": case},
+                  status=400 if request.method == "POST" else 200)
+
+
+def agreement_create(request, case_pk):
+    case = get_case_for(request, case_pk, "record_agreement")
+    form = AgreementForm(request.POST or None, case=case, mediators=_case_mediators(case))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        parties, mediators = data.pop("parties"), data.pop("mediators")
+        try:
+            services.record_agreement(case=case, actor=request.user, parties=parties,
+                                      mediators=mediators, **data)
+        except WorkflowError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Agreement recorded. It can be printed for signing."))
+            return redirect("mediators:agreement", case_pk=case.pk)
+    return render(request, "mediators/agreement_form.html", {"form": form, "case": case},
+                  status=400 if request.method == "POST" else 200)
+
+
+def agreement_print(request, case_pk):
+    """调解协议书 as an A4 page to print and sign."""
+    case = get_case_for(request, case_pk)
+    agreement = get_object_or_404(
+        Agreement.objects.select_related("case__grid__community__street").prefetch_related(
+            "parties", "mediators"), case=case)
+    return render(request, "mediators/agreement_print.html", {
+        "agreement": agreement, "case": case, "parties": party_views(agreement.parties.all()),
+    })
