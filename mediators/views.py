@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cases.views import get_case_for
 from cases.workflow import WorkflowError
+from cases.choices import State
 from cases.selectors import LIST_RELATED, party_views
 from grids import access
 from grids.models import Community
@@ -139,12 +140,22 @@ def replace(request, case_pk, choice_pk):
     return redirect(case)
 
 
+def _not_mediating(request, case):
+    """Sessions and the agreement belong to a case in mediation; say so instead of a form."""
+    if case.state == State.MEDIATING:
+        return None
+    messages.error(request, _("Sessions and agreements are recorded while the case is in mediation."))
+    return redirect(case)
+
+
 def _case_mediators(case):
     return Mediator.objects.filter(choices__case=case, choices__active=True).distinct()
 
 
 def session_create(request, case_pk):
     case = get_case_for(request, case_pk, "record_session")
+    if refused := _not_mediating(request, case):
+        return refused
     form = SessionForm(request.POST or None, mediators=_case_mediators(case))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -166,6 +177,8 @@ def session_create(request, case_pk):
 
 def agreement_create(request, case_pk):
     case = get_case_for(request, case_pk, "record_agreement")
+    if refused := _not_mediating(request, case):
+        return refused
     form = AgreementForm(request.POST or None, case=case, mediators=_case_mediators(case))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

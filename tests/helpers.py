@@ -1,6 +1,7 @@
 import re
+import threading
 
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 EXTERNAL_REF = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
@@ -23,3 +24,25 @@ def assert_same_query_count(client, small_url, large_url):
         small, large, "\n".join(small_sql), "\n".join(large_sql)
     )
     return small
+
+
+def run_in_parallel(*jobs):
+    """Start every job in its own thread and connection at the same moment; collect results."""
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def worker(index, job):
+        try:
+            barrier.wait()
+            results[index] = job()
+        except Exception as error:  # the outcome under test
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

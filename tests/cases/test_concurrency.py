@@ -1,13 +1,12 @@
 """Real concurrency needs real row locks: these run on PostgreSQL (CI) and skip on SQLite."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from cases import workflow
 from cases.models import Case, CaseEvent
 from tests.factories import TRANSITION_CHANGES, make_case
+from tests.helpers import run_in_parallel
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -16,28 +15,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def needs_postgresql():
     if connection.vendor != "postgresql":
         pytest.skip("row locks and parallel connections need PostgreSQL (SQLite serialises writers)")
-
-
-def run_in_parallel(*jobs):
-    """Start every job in its own thread and connection at the same moment; collect results."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def worker(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as error:  # the outcome under test
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_two_officers_acting_at_once_exactly_one_wins(transactional_world):
