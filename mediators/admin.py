@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from cases.admin import ReadOnlyAdmin
+
 from .models import Agreement, MediationSession, Mediator, MediatorChoice, Specialty
 
 
@@ -18,32 +20,22 @@ class MediatorAdmin(admin.ModelAdmin):
     inlines = [SpecialtyInline]
 
 
-class RecordAdmin(admin.ModelAdmin):
-    """Choices, sessions and agreements are written through the case page (on its timeline)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Choices, sessions and agreements are written through the case page (on its timeline).
 
 
 @admin.register(MediatorChoice)
-class MediatorChoiceAdmin(RecordAdmin):
+class MediatorChoiceAdmin(ReadOnlyAdmin):
     list_display = ["case", "mediator", "method", "active", "at"]
     list_select_related = ["case", "mediator"]
 
 
 @admin.register(MediationSession)
-class MediationSessionAdmin(RecordAdmin):
+class MediationSessionAdmin(ReadOnlyAdmin):
     list_display = ["case", "held_at", "format", "outcome"]
     list_select_related = ["case"]
 
 
 @admin.register(Agreement)
-class AgreementAdmin(RecordAdmin):
+class AgreementAdmin(ReadOnlyAdmin):
     list_display = ["case", "signed_on", "fulfil_by"]
     list_select_related = ["case"]
