@@ -85,6 +85,11 @@ class EventKind(models.TextChoices):
     MEDIATOR_REPLACED = "mediator_replaced", _("Mediator replaced")
     SESSION = "session", _("Mediation session")
     AGREEMENT = "agreement", _("Mediation agreement signed")
+    REFERRAL = "referral", _("Referral updated")
+    SUPERVISION = "supervision", _("Supervision instruction")
+    MEETING_DECISION = "meeting_decision", _("Joint meeting decision")
+    FOLLOW_UP = "follow_up", _("Follow-up visit")
+    CALL = "call", _("Two-way call")
 
 
 class ChoiceMethod(models.TextChoices):
@@ -102,3 +107,37 @@ class Outcome(models.TextChoices):
     PARTIAL = "partial", _("Partly agreed")
     CONTINUE = "continue", _("To be continued")
     FAILED = "failed", _("Mediation failed")
+
+
+class DepartmentKind(models.TextChoices):
+    HOUSING = "housing", _("Housing and construction")
+    LABOUR = "labour", _("Human resources / labour inspection")
+    MARKET = "market", _("Market regulation")
+    JUSTICE = "justice", _("Judicial office")
+    COURT = "court", _("Court mediation link")
+    ARBITRATION = "arbitration", _("Arbitration commission")
+    OTHER = "other", _("Other department")
+
+
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    RECEIVED = "received", _("Received")
+    HANDLED = "handled", _("Handled")
+    RETURNED = "returned", _("Returned")
+
+
+class CallDirection(models.TextChoices):
+    GRID_TO_POLICE = "grid_to_police", _("Grid calls, police answer")
+    POLICE_TO_GRID = "police_to_grid", _("Police call, grid answers")
+
+
+class TaskKind(models.TextChoices):
+    SUPERVISION = "supervision", _("Supervision instruction")
+    MEETING = "meeting", _("Joint meeting decision")
+
+
+class Satisfaction(models.TextChoices):
+    VERY = "very", _("Very satisfied")
+    SATISFIED = "satisfied", _("Satisfied")
+    NEUTRAL = "neutral", _("Neutral")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")

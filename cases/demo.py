@@ -11,13 +11,14 @@ from django.utils import timezone
 from grids import access
 from grids.demo import GIVEN, SURNAMES
 from grids.models import CommunityGrid, Street
-
+from grids.roles import Role
+from grids.services import give_role
 from mediators import services as mediator_services
 from mediators.demo import build_roster
 
-from . import workflow
-from .choices import Category, Channel, PartyRole, Risk, State, Tier
-from .models import Case, Party
+from . import closing, workflow
+from .choices import Category, Channel, DepartmentKind, PartyRole, Risk, State, Tier
+from .models import Case, Department, Party
 from .validators import ID_CHECK, ID_WEIGHTS
 
 # (title, category, description, applicant's side, respondent's side)
@@ -68,10 +69,35 @@ PATHS = {
     State.ESCALATED: ["triage", "choose", "start_mediation", "failed_session", "escalate"],
     State.REFERRED: ["triage", "escalate", "refer"],
     State.RESOLVED: ["triage", "choose", "start_mediation", "session", "agreement", "resolve"],
-    State.CLOSED: ["triage", "choose", "start_mediation", "session", "agreement", "resolve", "close"],
+    State.CLOSED: ["triage", "choose", "start_mediation", "session", "agreement", "resolve",
+                   "follow_up", "close"],
     State.WITHDRAWN: ["withdraw"],
 }
-DEPARTMENTS = ["住建局", "人社局劳动监察大队", "市场监管所", "司法所", "法院诉调对接中心"]
+DEPARTMENTS = [
+    ("区住建局", DepartmentKind.HOUSING, "王科长", "0571-87001234"),
+    ("区人社局劳动监察大队", DepartmentKind.LABOUR, "李队长", "0571-87002345"),
+    ("栖凤市场监管所", DepartmentKind.MARKET, "赵所长", "0571-87003456"),
+    ("栖凤司法所", DepartmentKind.JUSTICE, "钱所长", "0571-87004567"),
+    ("区法院诉调对接中心", DepartmentKind.COURT, "孙法官", "0571-87005678"),
+    ("区劳动人事争议仲裁委", DepartmentKind.ARBITRATION, "周仲裁员", "0571-87006789"),
+]
+
+
+def build_departments() -> list[Department]:
+    """The directory of competent departments (idempotent); 区住建局 has a contact account."""
+    departments = []
+    for name, kind, contact, phone in DEPARTMENTS:
+        department, _ = Department.objects.get_or_create(
+            name=name, defaults={"kind": kind, "contact_name": contact, "phone": phone})
+        departments.append(department)
+    account, created = get_user_model().objects.get_or_create(
+        username="dept_housing", defaults={"first_name": "王科长"})
+    if created:
+        account.set_unusable_password()
+        account.save(update_fields=["password"])
+    give_role(user=account, role=Role.DEPARTMENT)
+    departments[0].contacts.add(account)
+    return departments
 
 
 def _id_number(rng) -> str:
@@ -128,8 +154,13 @@ def _agreement(*, case, actor, **_):
         signed_on=timezone.localdate(), place="多元化解调解室")
 
 
+def _follow_up(*, case, actor, **_):
+    closing.record_follow_up(follow_up=case.follow_ups.get(done_at__isnull=True), actor=actor,
+                             fulfilled=True, satisfaction="satisfied", note="回访双方，协议已履行，表示满意。")
+
+
 MEDIATION_STEPS = {"choose": _choose, "session": _session, "failed_session": _failed_session,
-                   "agreement": _agreement}
+                   "agreement": _agreement, "follow_up": _follow_up}
 
 
 @transaction.atomic
@@ -152,6 +183,7 @@ def build_cases(*, street: Street, count_scale: float = 1.0, seed: int = 2026) -
     User = get_user_model()
     stationlead = User.objects.get(username="stationlead")
     roster = build_roster(street=street)
+    departments = build_departments()
     now = timezone.now()
     made = 0
     for state, count in PLAN:
@@ -190,7 +222,7 @@ def build_cases(*, street: Street, count_scale: float = 1.0, seed: int = 2026) -
                                "tier": rng.choice([Tier.GRID, Tier.POLICE_ROOM, Tier.JOINT]),
                                "lead_handler": officer},
                     "escalate": {"escalation_reason": "多次调解未果，涉及多方，需所街联合兜底。"},
-                    "refer": {"referred_to": rng.choice(DEPARTMENTS)},
+                    "refer": {"referred_to": (department := rng.choice(departments)).name},
                     "resolve": {"resolution": "经民警、网格员联合调解，双方达成一致：责任方负责维修并赔偿损失，当场履行。",
                                 "settled_without_agreement": not hasattr(case, "agreement")},
                     "withdraw": {"withdrawal_reason": "当事人双方已自行和解，申请撤回。"},
@@ -200,7 +232,10 @@ def build_cases(*, street: Street, count_scale: float = 1.0, seed: int = 2026) -
                     case_id=case.pk, action=action, actor=actor, version=case.version,
                     changes=changes,
                     team=[(worker, "grid_worker")] if action == "triage" else (),
+                    referral={"department": department, "request": "请依职责协助处理并反馈。",
+                              "deadline": timezone.localdate() + timedelta(days=10),
+                              "contact": department.contacts.first()} if action == "refer" else None,
                     note={"start_mediation": "约双方到社区多元化解调解室面对面调解。",
-                          "close": "回访双方，协议已履行，表示满意。"}.get(action, ""),
+                          "close": "回访已确认协议履行，结案。"}.get(action, ""),
                 )
     return made

@@ -25,6 +25,11 @@ class CaseFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
     )
+    open = django_filters.BooleanFilter(label=_("Open only"), method="filter_open",
+                                        widget=forms.CheckboxInput)
+    resolved_from = django_filters.DateFilter(
+        label=_("Resolved from"), field_name="resolved_at", lookup_expr="date__gte", widget=DATE
+    )
     reported_from = django_filters.DateFilter(
         label=_("Reported from"), field_name="reported_at", lookup_expr="date__gte", widget=DATE
     )
@@ -54,6 +59,9 @@ class CaseFilter(django_filters.FilterSet):
             Q(number__icontains=value) | Q(title__icontains=value)
             | Q(address__icontains=value) | Q(id__in=parties)
         )
+
+    def filter_open(self, queryset, name, value):
+        return queryset.filter(state__in=OPEN_STATES) if value else queryset
 
     def filter_overdue(self, queryset, name, value):
         if value:

@@ -1,10 +1,15 @@
+from datetime import timedelta
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms import inlineformset_factory
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Category, Risk, Tier
-from .models import Case, Party
+from grids.roles import Role
+
+from .choices import Category, Risk, Satisfaction, Tier
+from .models import Case, Department, Party
 from .uploads import check_upload
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -97,8 +102,9 @@ class TransitionForm(forms.Form):
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.case_fields}
 
-    def team_members(self) -> list:
-        return []
+    def extra(self) -> dict:
+        """Further keyword arguments for run_transition (the transition's side effects)."""
+        return {}
 
 
 class TriageForm(TransitionForm):
@@ -124,8 +130,8 @@ class TriageForm(TransitionForm):
             self.initial.update({"category": case.category, "risk": case.risk,
                                  "tier": case.tier or Tier.GRID})
 
-    def team_members(self):
-        return [(user, self.roles[user.pk]) for user in self.cleaned_data["team"]]
+    def extra(self):
+        return {"team": [(user, self.roles[user.pk]) for user in self.cleaned_data["team"]]}
 
 
 class EscalateForm(TransitionForm):
@@ -137,9 +143,36 @@ class EscalateForm(TransitionForm):
 
 
 class ReferForm(TransitionForm):
-    case_fields = ("referred_to",)
-    referred_to = forms.CharField(label=_("referred to (department)"), max_length=200)
-    field_order = ["referred_to", "note"]
+    department = forms.ModelChoiceField(label=_("department"), queryset=Department.objects.all())
+    deadline = forms.DateField(label=_("deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    request = forms.CharField(label=_("what is asked of the department"), max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    contact = forms.ModelChoiceField(
+        label=_("department contact account (sees this case only)"), required=False,
+        queryset=get_user_model().objects.filter(groups__name=Role.DEPARTMENT).order_by("username"))
+    field_order = ["department", "deadline", "request", "contact", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].label_from_instance = lambda u: u.get_full_name() or u.username
+        if not self.is_bound:
+            self.initial.setdefault("deadline", timezone.localdate() + timedelta(days=10))
+
+    def clean(self):
+        cleaned = super().clean()
+        department, contact, deadline = (cleaned.get(k) for k in ("department", "contact", "deadline"))
+        if contact and department and not department.contacts.filter(pk=contact.pk).exists():
+            self.add_error("contact", _("This account is not a contact of the chosen department."))
+        if deadline and deadline < timezone.localdate():
+            self.add_error("deadline", _("The deadline cannot be in the past."))
+        return cleaned
+
+    def changes(self):
+        return {"referred_to": self.cleaned_data["department"].name}
+
+    def extra(self):
+        keys = ("department", "deadline", "request", "contact")
+        return {"referral": {k: self.cleaned_data[k] for k in keys}}
 
 
 class ResolveForm(TransitionForm):
@@ -208,3 +241,94 @@ TRANSITION_LABELS = {
     "close": _("Close the case"),
     "withdraw": _("Withdraw"),
 }
+
+
+# --- closing the loop ----------------------------------------------------------------------
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class SupervisionForm(forms.Form):
+    text = forms.CharField(label=_("instruction"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    deadline = forms.DateField(label=_("deadline"), widget=DATE)
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        if deadline < timezone.localdate():
+            raise forms.ValidationError(_("The deadline cannot be in the past."))
+        return deadline
+
+
+class TaskDoneForm(forms.Form):
+    note = forms.CharField(label=_("what was done"), max_length=5000)
+
+
+class ReferralCloseForm(forms.Form):
+    status = forms.ChoiceField(label=_("outcome"), choices=[
+        ("handled", _("Handled")), ("returned", _("Returned"))])
+    feedback = forms.CharField(label=_("department's feedback"), max_length=5000,
+                               widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FollowUpForm(forms.Form):
+    fulfilled = forms.TypedChoiceField(
+        label=_("Was the agreement kept?"), coerce=lambda v: v == "yes",
+        choices=[("yes", _("Yes, kept")), ("no", _("No, broken: reopen the mediation"))],
+        widget=forms.RadioSelect)
+    satisfaction = forms.ChoiceField(label=_("parties' satisfaction"), choices=Satisfaction.choices)
+    note = forms.CharField(label=_("what the parties said"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CallForm(forms.Form):
+    grid = forms.ModelChoiceField(label=_("community grid"), queryset=None)
+    message = forms.CharField(label=_("what is needed"), max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, grids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = grids
+        self.fields["grid"].label_from_instance = lambda g: f"{g.community.name} · {g.name}"
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("answer"), max_length=2000)
+
+
+class MeetingForm(forms.Form):
+    street = forms.ModelChoiceField(label=_("street"), queryset=None)
+    held_on = forms.DateTimeField(label=_("when"), widget=DATETIME)
+    place = forms.CharField(label=_("where"), max_length=100, initial="街道综治中心会议室")
+    attendees = forms.CharField(
+        label=_("attendees"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        initial="街道、派出所、各社区、物业公司、辖区学校")
+
+    def __init__(self, *args, streets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["street"].queryset = streets
+        if len(streets) == 1:
+            self.fields["street"].initial = streets[0].pk
+
+
+class DecisionForm(forms.Form):
+    decision = forms.CharField(label=_("decision"), max_length=5000,
+                               widget=forms.Textarea(attrs={"rows": 2}))
+    assignee = forms.ModelChoiceField(label=_("assign the work to"), required=False, queryset=None)
+    deadline = forms.DateField(label=_("deadline"), required=False, widget=DATE)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = people
+        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("assignee") and not cleaned.get("deadline"):
+            self.add_error("deadline", _("Give a deadline for the assigned work."))
+        return cleaned
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(label=_("minutes"), max_length=20000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 6}))

@@ -3,11 +3,12 @@ of queries, whatever the number of cases, parties or events."""
 
 from dataclasses import dataclass
 
+from django.db import models
 from django.utils import timezone
 
 from grids import access
-from grids.roles import Role
 from grids.models import PoliceGrid
+from grids.roles import Role
 from grids.selectors import people_on_grids, people_on_police_grids
 
 from .choices import OPEN_STATES, State, TeamRole
@@ -107,3 +108,100 @@ def workbench(user) -> list[Section]:
     add("overdue", visible.filter(state__in=OPEN_STATES, due_at__lt=now), ["due_at", "id"])
     add("recent", visible, ["-updated_at", "-id"])
     return sections
+
+
+# --- closing the loop ----------------------------------------------------------------------
+
+
+def ledger(user):
+    """重点疑难矛盾纠纷台账 of the user's scope: escalated / referred, major risk, or overdue."""
+    from .closing import ledger_filter
+
+    return access.visible_cases(user).filter(ledger_filter()).select_related(*LIST_RELATED)
+
+
+def case_loop(case):
+    """The closing-loop part of a case page: referrals, tasks, calls, follow-ups. Four queries."""
+    return {
+        "referrals": list(case.referrals.select_related("department", "contact")),
+        "tasks": list(case.tasks.select_related("assignee", "issued_by")),
+        "calls": list(case.calls.select_related("caller", "answered_by")),
+        "follow_ups": list(case.follow_ups.select_related("done_by")),
+    }
+
+
+@dataclass
+class Dashboard:
+    by_state: list          # [(state, label, count)]
+    by_grid: list           # [(grid, count)]
+    open_total: int
+    resolved_this_month: int
+    success_rate: float | None  # 化解率: resolved or closed / accepted this year (not withdrawn)
+    overdue: int
+    escalated_waiting: int
+    late_calls: int
+    month_start: object
+    year_start: object
+
+    @property
+    def success_percent(self) -> int | None:
+        return None if self.success_rate is None else round(self.success_rate * 100)
+
+
+def dashboard(user) -> Dashboard:
+    """The leaders' figures for their scope, each one a count over visible cases. Five queries."""
+    from django.db.models import Count, Q
+
+    from .models import Call
+
+    now = timezone.now()
+    local = timezone.localtime(now)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    year_start = month_start.replace(month=1)
+    visible = access.visible_cases(user)
+    totals = visible.aggregate(
+        open_total=Count("id", filter=Q(state__in=OPEN_STATES)),
+        resolved_this_month=Count("id", filter=Q(resolved_at__gte=month_start, state__in=[State.RESOLVED, State.CLOSED])),
+        overdue=Count("id", filter=Q(state__in=OPEN_STATES, due_at__lt=now)),
+        escalated_waiting=Count("id", filter=Q(state=State.ESCALATED)),
+        succeeded=Count("id", filter=Q(reported_at__gte=year_start, state__in=[State.RESOLVED, State.CLOSED])),
+        accepted=Count("id", filter=Q(reported_at__gte=year_start) & ~Q(state=State.WITHDRAWN)),
+    )
+    states = dict(visible.filter(state__in=OPEN_STATES).values_list("state").annotate(n=Count("id")))
+    by_state = [(s, State(s).label, states.get(s, 0)) for s in OPEN_STATES]
+    grid_counts = list(visible.filter(state__in=OPEN_STATES).values("grid").annotate(n=Count("id"))
+                       .order_by("-n", "grid"))
+    grids = {g.pk: g for g in access.visible_community_grids(user).select_related("community")
+             .filter(pk__in=[row["grid"] for row in grid_counts])}
+    scope = access.scope_of(user)
+    calls = Call.objects.filter(Q(answered_at__isnull=True, respond_by__lt=now)
+                                | Q(answered_at__gt=models.F("respond_by")))
+    if not scope.everything:
+        calls = calls.filter(grid_id__in=scope.community_grid_ids)
+    return Dashboard(
+        by_state=by_state, by_grid=[(grids[row["grid"]], row["n"]) for row in grid_counts],
+        open_total=totals["open_total"], resolved_this_month=totals["resolved_this_month"],
+        success_rate=totals["succeeded"] / totals["accepted"] if totals["accepted"] else None,
+        overdue=totals["overdue"], escalated_waiting=totals["escalated_waiting"],
+        late_calls=calls.count(), month_start=month_start, year_start=year_start,
+    )
+
+
+def workbench_loop(user) -> dict:
+    """What the closing loop puts on a work bench: my tasks (督办, meeting decisions), calls I
+    must answer, follow-up visits due in my scope. Each list capped, each counted."""
+    from .closing import calls_to_answer
+    from .models import FollowUp, Task
+
+    tasks = Task.objects.filter(assignee=user, done_at__isnull=True).select_related("case", "issued_by")
+    calls = calls_to_answer(user).select_related("grid__community", "caller", "case")
+    follow_ups = FollowUp.objects.filter(done_at__isnull=True, case__in=access.visible_cases(user),
+                                         case__state=State.RESOLVED).select_related("case")
+    if not access.has_role(user, *access.ACTION_ROLES["follow_up"]):
+        follow_ups = follow_ups.none()
+    return {
+        "tasks": list(tasks.order_by("deadline", "id")[:WORKBENCH_ROWS]), "tasks_total": tasks.count(),
+        "calls": list(calls.order_by("respond_by", "id")[:WORKBENCH_ROWS]), "calls_total": calls.count(),
+        "follow_ups": list(follow_ups.order_by("due_on", "id")[:WORKBENCH_ROWS]),
+        "follow_ups_total": follow_ups.count(),
+    }

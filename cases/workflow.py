@@ -62,6 +62,19 @@ class TransitionNotAvailable(WorkflowError):
     pass
 
 
+def _unmet_conditions_message(case: Case, method) -> str:
+    """Say which condition of the transition is not met, in the user's words."""
+    messages = {
+        "mediator_chosen": _("Choose a mediator from the mediation supermarket first."),
+        "follow_up_done": _("Record a follow-up visit that found the agreement kept first."),
+        "has_resolution": _("Record the mediation agreement, or that the parties settled without one, and the resolution summary."),
+    }
+    conditions = method._django_fsm.get_transition(case.state).conditions
+    unmet = [c.__name__ for c in conditions if not c(case)]
+    return " ".join(str(messages[name]) for name in unmet if name in messages) or _(
+        "The case is not ready for this step: fill in what it asks for.")
+
+
 def allocate_number(*, street, year: int) -> str:
     """Next case number for the street and year, e.g. 栖凤-2026-000123. Call inside a
     transaction: the sequence row stays locked until commit, so parallel intakes queue."""
@@ -116,12 +129,15 @@ def create_case(*, actor, case: Case, parties: list[Party], files=(), note: str 
 
 @transaction.atomic
 def run_transition(*, case_id: int, action: str, actor, version: int, changes=None,
-                   team=(), note: str = "") -> Case:
+                   team=(), referral=None, note: str = "") -> Case:
     """Take transition `action` on the case, as `actor`, against the `version` they saw.
 
     Locks the row, refuses a stale version (someone else was faster) and any action that is
     not among the actor's available transitions, applies the form's field changes, checks the
-    transition's conditions, runs it, saves and writes the timeline — all or nothing."""
+    transition's conditions, runs it, saves and writes the timeline — all or nothing. Its side
+    effects run in the same transaction: the joint team (triage), the referral to a department
+    (refer: `referral` holds department, deadline, request and contact), the follow-up visit
+    (resolve)."""
     changes = dict(changes or {})
     case = Case.objects.select_for_update().select_related("grid").get(pk=case_id)
     if case.version != version:
@@ -142,7 +158,7 @@ def run_transition(*, case_id: int, action: str, actor, version: int, changes=No
         case.due_at = compute_due(risk=case.risk, tier=case.tier, start=timezone.now())
     method = getattr(case, action)
     if not can_proceed(method):
-        raise WorkflowError(_("The case is not ready for this step: fill in what it asks for."))
+        raise WorkflowError(_unmet_conditions_message(case, method))
     from_state = case.state
     method()
     case.version += 1
@@ -154,8 +170,18 @@ def run_transition(*, case_id: int, action: str, actor, version: int, changes=No
         if team:
             data["team"] = "、".join(_describe(m) for m, _r in team)
         data["due_at"] = timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M")
+    if action == "refer":
+        from .closing import create_referral
+
+        if not referral:
+            raise WorkflowError(_("Choose the department and the deadline."))
+        create_referral(case=case, actor=actor, **referral)
+    elif action == "resolve":
+        from .closing import schedule_follow_up
+
+        schedule_follow_up(case=case)
     record_event(case=case, actor=actor, kind=EventKind.TRANSITION, action=action,
-           from_state=from_state, to_state=case.state, note=note, data=data)
+                 from_state=from_state, to_state=case.state, note=note, data=data)
     return case
 
 

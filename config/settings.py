@@ -195,6 +195,8 @@ MEDIA_URL = "media/"  # never served directly: attachments go through an access-
 
 # Fengqiao
 FENGQIAO_MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 10)
+FENGQIAO_FOLLOW_UP_DAYS = env_int("FOLLOW_UP_DAYS", 7)  # follow-up visit after resolving
+FENGQIAO_CALL_RESPONSE_MINUTES = env_int("CALL_RESPONSE_MINUTES", 30)  # two-way calls
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 # Security headers. Everything is served by the app itself: police intranets have no internet.

@@ -176,11 +176,18 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "choose_mediator": frozenset({W, O, SL, STL, ADM}),
     "record_session": frozenset({W, O, AUX, SL, STL, ADM}),
     "record_agreement": frozenset({W, O, SL, STL, ADM}),
+    "supervise": frozenset(LEAD),
+    "update_referral": frozenset(LEAD),
+    "follow_up": frozenset({W, O, SL, STL, ADM}),
+    "call": frozenset({W, O, AUX, SL, STL, ADM}),
 }
+# Work across the street rather than on one case: the ledger, the dashboard, joint meetings.
+LEDGER_ROLES = frozenset(LEAD)
 # What a per-case grant lets its holder do, by role (a mediator works on the cases that chose
 # them; anyone else granted a case may only read it).
 GRANTED_ACTIONS = {
     Role.MEDIATOR: frozenset({"view", "record_session", "record_agreement"}),
+    Role.DEPARTMENT: frozenset({"view", "update_referral"}),
 }
 GRANTED_DEFAULT = frozenset({"view"})
 

@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     STREET_LEADER = "street_leader", _("Street leader")
     MEDIATOR = "mediator", _("Mediator")
     ADMIN = "administrator", _("Administrator")
+    DEPARTMENT = "department_contact", _("Department contact")
 
 
 POLICE = frozenset({Role.OFFICER, Role.AUXILIARY})

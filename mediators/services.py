@@ -14,7 +14,7 @@ from grids import access
 
 from .models import Agreement, MediationSession, Mediator, MediatorChoice
 
-CHOOSABLE_STATES = (State.TRIAGED, State.MEDIATING, State.ESCALATED)
+CHOOSABLE_STATES = (State.TRIAGED, State.MEDIATING, State.ESCALATED, State.REFERRED)
 
 
 class MediatorRefused(WorkflowError):

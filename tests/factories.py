@@ -114,12 +114,39 @@ TRANSITION_CHANGES = {
     "triage": lambda case, actor: {"category": case.category, "risk": case.risk,
                                    "tier": "grid", "lead_handler": actor},
     "escalate": lambda case, actor: {"escalation_reason": "多次调解未果"},
-    "refer": lambda case, actor: {"referred_to": "住建局"},
+    "refer": lambda case, actor: {"referred_to": "区住建局"},
     "resolve": lambda case, actor: {"resolution": "双方达成协议，责任方赔偿维修费用。",
                                     "settled_without_agreement": True},
     "withdraw": lambda case, actor: {"withdrawal_reason": "双方已自行和解"},
 }
 NOTES = {"reopen": "协议未履行"}
+
+
+def a_department(name="区住建局", kind="housing"):
+    from cases.models import Department
+
+    return Department.objects.get_or_create(name=name, defaults={"kind": kind})[0]
+
+
+def transition_extra(action, case, actor) -> dict:
+    """The side-effect arguments a transition's form would send (the refer form's referral)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    if action == "refer":
+        return {"referral": {"department": a_department(), "request": "请依职责处理",
+                             "deadline": timezone.localdate() + timedelta(days=10)}}
+    return {}
+
+
+def follow_up_kept(case, actor):
+    """The follow-up visit that lets a resolved case close."""
+    from cases import closing
+
+    visit = case.follow_ups.filter(done_at__isnull=True).first()
+    return closing.record_follow_up(follow_up=visit, actor=actor, fulfilled=True,
+                                    satisfaction="satisfied", note="协议已履行，双方满意")
 
 # A path from "reported" to each state.
 PATH_TO = {
@@ -172,6 +199,9 @@ def act(case, action, actor, **extra):
 
     if action in ("start_mediation", "assign_mediation") and not case.mediator_choices.filter(active=True).exists():
         choose(case, actor)
+    if action == "close" and not case.follow_up_done():
+        follow_up_kept(case, actor)
+    extra = {**transition_extra(action, case, actor), **extra}
     changes = TRANSITION_CHANGES.get(action, lambda c, a: {})(case, actor)
     return workflow.run_transition(
         case_id=case.pk, action=action, actor=actor, version=case.version,

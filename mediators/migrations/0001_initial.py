@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0003_initial'),
+        ('cases', '0003_mediation_hooks'),
         ('grids', '0002_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

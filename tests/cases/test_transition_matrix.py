@@ -5,7 +5,14 @@ import pytest
 
 from cases import workflow
 from cases.models import Case, CaseEvent
-from tests.factories import NOTES, TRANSITION_CHANGES, case_in_state, choose
+from tests.factories import (
+    NOTES,
+    TRANSITION_CHANGES,
+    case_in_state,
+    choose,
+    follow_up_kept,
+    transition_extra,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +23,7 @@ STEPS = {
     "escalate": ("triaged", "escalated"),
     "refer": ("escalated", "referred"),
     "assign_mediation": ("escalated", "mediating"),
+    "assign_mediation_referred": ("referred", "mediating"),
     "resolve_mediating": ("mediating", "resolved"),
     "resolve_escalated": ("escalated", "resolved"),
     "reopen": ("resolved", "mediating"),
@@ -34,6 +42,7 @@ ALLOWED = {
     "escalate": {"officer1"} | LEADERS,
     "refer": LEADERS,
     "assign_mediation": LEADERS,
+    "assign_mediation_referred": LEADERS,
     "resolve_mediating": {"worker1", "officer1"} | LEADERS,
     "resolve_escalated": LEADERS,
     "reopen": {"worker1", "officer1"} | LEADERS,
@@ -46,10 +55,12 @@ ALLOWED = {
 @pytest.mark.parametrize("step", list(STEPS))
 def test_transition_is_allowed_exactly_for_the_right_roles_in_scope(world, step, username):
     source, target = STEPS[step]
-    action = step.split("_mediating")[0].split("_escalated")[0]
+    action = step.removesuffix("_mediating").removesuffix("_escalated").removesuffix("_referred")
     case = case_in_state(source, grid=world.grid1, actor=world.admin)
     if action in ("start_mediation", "assign_mediation"):
         choose(case, world.admin)  # the condition: a mediator has been chosen
+    if action == "close":
+        follow_up_kept(case, world.admin)  # the condition: a follow-up found the agreement kept
     actor = getattr(world, username)
     events_before = list(CaseEvent.objects.filter(case=case).values_list("id", flat=True))
     changes = TRANSITION_CHANGES.get(action, lambda c, a: {})(case, world.officer1)
@@ -57,7 +68,7 @@ def test_transition_is_allowed_exactly_for_the_right_roles_in_scope(world, step,
     def run():
         return workflow.run_transition(
             case_id=case.pk, action=action, actor=actor, version=case.version,
-            changes=changes, note=NOTES.get(action, ""),
+            changes=changes, note=NOTES.get(action, ""), **transition_extra(action, case, actor),
         )
 
     if username in ALLOWED[step]:

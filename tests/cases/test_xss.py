@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Party
-from tests.factories import act, make_case
+from tests.factories import a_department, act, make_case
 
 pytestmark = pytest.mark.django_db
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -23,9 +23,14 @@ def poisoned(world):
     )
     case = act(case, "triage", world.officer1)
     case = act(case, "escalate", world.officer1)
+    from datetime import date
+
     from cases import workflow
+    department = a_department(name=XSS[:100])
     workflow.run_transition(case_id=case.pk, action="refer", actor=world.stationlead,
-                            version=case.version, changes={"referred_to": XSS[:200]}, note=XSS)
+                            version=case.version, changes={"referred_to": department.name}, note=XSS,
+                            referral={"department": department, "request": XSS,
+                                      "deadline": date(2030, 1, 1)})
     workflow.add_comment(case=case, actor=world.officer1, text=XSS)
     return case
 

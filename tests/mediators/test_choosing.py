@@ -115,7 +115,7 @@ def test_starting_mediation_needs_a_chosen_mediator(client, world, triaged):
     response = client.post(reverse("cases:transition", args=[triaged.pk, "start_mediation"]),
                            {"start_mediation-version": triaged.version})
     assert response.status_code == 409
-    assert "尚不满足这一步的条件" in response.content.decode()
+    assert "请先从调解超市选择调解员" in response.content.decode()
     choose(triaged, world.officer1)
     response = client.post(reverse("cases:transition", args=[triaged.pk, "start_mediation"]),
                            {"start_mediation-version": triaged.version})

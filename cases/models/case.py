@@ -16,7 +16,7 @@ from guardian.models import UserObjectPermissionBase
 
 from grids.models import CommunityGrid, Street
 
-from .choices import (
+from ..choices import (
     OPEN_STATES,
     AttachmentKind,
     Category,
@@ -31,7 +31,7 @@ from .choices import (
     TeamRole,
     Tier,
 )
-from .validators import validate_id_number, validate_phone
+from ..validators import validate_id_number, validate_phone
 
 
 def _allowed(action: str):
@@ -137,8 +137,7 @@ class Case(FSMModelMixin, models.Model):
     def is_overdue(self) -> bool:
         return self.is_open and self.due_at is not None and self.due_at < timezone.now()
 
-    # Conditions. The follow-up hook is filled by the follow-up visits feature; until then it
-    # does not block closing.
+    # Conditions.
 
     def is_fully_triaged(self) -> bool:
         return bool(self.risk and self.tier and self.lead_handler_id and self.due_at)
@@ -155,7 +154,11 @@ class Case(FSMModelMixin, models.Model):
         return self.settled_without_agreement or hasattr(self, "agreement")
 
     def follow_up_done(self) -> bool:
-        return True
+        """Closing needs a follow-up visit, after resolving, that found the agreement kept."""
+        done = self.follow_ups.filter(done_at__isnull=False, fulfilled=True)
+        if self.resolved_at:
+            done = done.filter(done_at__gte=self.resolved_at)
+        return done.exists()
 
     def has_resolution(self) -> bool:
         return bool(self.resolution.strip()) and self.agreement_recorded()
@@ -186,12 +189,12 @@ class Case(FSMModelMixin, models.Model):
     def escalate(self):
         pass
 
-    @transition(field=state, source=State.ESCALATED, target=State.REFERRED,
+    @transition(field=state, source=[State.ESCALATED, State.REFERRED], target=State.REFERRED,
                 conditions=[has_referral], permission=_allowed("refer"))
     def refer(self):
         pass
 
-    @transition(field=state, source=State.ESCALATED, target=State.MEDIATING,
+    @transition(field=state, source=[State.ESCALATED, State.REFERRED], target=State.MEDIATING,
                 conditions=[mediator_chosen], permission=_allowed("assign_mediation"))
     def assign_mediation(self):
         pass

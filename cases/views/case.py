@@ -12,17 +12,22 @@ from grids import access
 from mediators.selectors import case_mediation
 from mediators.services import CHOOSABLE_STATES
 
-from . import selectors, workflow
-from .filters import CaseFilter
-from .forms import (
+from .. import selectors, workflow
+from ..filters import CaseFilter
+from ..forms import (
     TRANSITION_FORMS,
     TRANSITION_LABELS,
+    AnswerForm,
     AttachmentForm,
     CaseForm,
     CommentForm,
+    FollowUpForm,
     PartyFormSet,
+    ReferralCloseForm,
+    SupervisionForm,
+    TaskDoneForm,
 )
-from .models import Case
+from ..models import Case
 
 PAGE_SIZE = 25
 
@@ -44,6 +49,8 @@ def workbench(request):
     user = request.user
     return render(request, "cases/workbench.html", {
         "sections": selectors.workbench(user),
+        "loop": selectors.workbench_loop(user),
+        "answer_form": AnswerForm(),
         "can_create": access.has_role(user, *access.ACTION_ROLES["create"])
         and bool(access.scope_of(user).community_grid_ids or access.scope_of(user).everything),
     })
@@ -92,7 +99,38 @@ def case_create(request):
     }, status=400 if request.method == "POST" else 200)
 
 
-def _detail_context(request, case, *, bound_action=None, bound_form=None, revealed_ids=()):
+def _loop_context(user, case, forms):
+    """Referrals, tasks, calls and follow-up visits on the case page, with the forms this user
+    may use (a bound form from a failed POST replaces its blank twin)."""
+    loop = selectors.case_loop(case)
+    may_update_referral = access.can(user, "update_referral", case)
+    for referral in loop["referrals"]:
+        referral.close_form = forms.get(f"referral_{referral.pk}") or (
+            ReferralCloseForm(prefix=f"referral{referral.pk}") if may_update_referral else None)
+    for task in loop["tasks"]:
+        may_finish = task.done_at is None and (task.assignee_id == user.pk or access.can(user, "supervise", case))
+        task.done_form = forms.get(f"task_{task.pk}") or (TaskDoneForm() if may_finish else None)
+    pending = [f for f in loop["follow_ups"] if f.done_at is None]
+    may_follow_up = case.state == "resolved" and pending and access.can(user, "follow_up", case)
+    return {
+        **loop,
+        "may_update_referral": may_update_referral,
+        "supervision_form": forms.get("supervision") or (
+            SupervisionForm() if case.is_open and access.can(user, "supervise", case) else None),
+        "pending_follow_up": pending[0] if may_follow_up else None,
+        "follow_up_form": forms.get("follow_up") or (FollowUpForm() if may_follow_up else None),
+        "may_call": case.is_open and access.can(user, "call", case),
+    }
+
+
+def detail_response(request, case, *, forms=None, status=200):
+    """The case page, with bound forms (from a failed POST) shown where they belong."""
+    return render(request, "cases/case_detail.html",
+                  _detail_context(request, case, bound_forms=forms), status=status)
+
+
+def _detail_context(request, case, *, bound_action=None, bound_form=None, revealed_ids=(),
+                    bound_forms=None):
     user = request.user
     actions = access.available_transitions(user, case)
     handlers = selectors.handlers_for(case) if "triage" in actions else ()
@@ -109,6 +147,7 @@ def _detail_context(request, case, *, bound_action=None, bound_form=None, reveal
         bound_action = request.GET["offer"]  # e.g. escalation offered after a failed session
         bound_form = None
     return {
+        **_loop_context(user, case, bound_forms or {}),
         "case": case,
         "mediation": case_mediation(case),
         "can_choose_mediator": case.state in CHOOSABLE_STATES and access.can(user, "choose_mediator", case),
@@ -142,8 +181,8 @@ def case_transition(request, pk, action):
         try:
             workflow.run_transition(
                 case_id=case.pk, action=action, actor=request.user,
-                version=form.cleaned_data["version"], changes=form.changes(), team=form.team_members(),
-                note=form.cleaned_data["note"],
+                version=form.cleaned_data["version"], changes=form.changes(),
+                note=form.cleaned_data["note"], **form.extra(),
             )
         except workflow.WorkflowError as error:
             messages.error(request, str(error))

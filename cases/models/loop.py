@@ -1,0 +1,196 @@
+"""Closing the loop (闭环): referrals to departments, two-way calls between grid and police,
+supervision and meeting tasks, joint meetings, and follow-up visits before closing."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import CommunityGrid, PoliceStation, Street
+
+from ..choices import CallDirection, DepartmentKind, ReferralStatus, Satisfaction, TaskKind
+from .case import Case
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Department(models.Model):
+    """A competent department cases are referred to (住建、人社、市场监管、司法所、法院诉调对接…)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=DepartmentKind.choices)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    contacts = models.ManyToManyField(USER, blank=True, related_name="departments",
+                                      verbose_name=_("contact accounts"))
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["kind", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Referral(models.Model):
+    """提级化解: a case sent to a department, signed for, handled (with feedback) or returned."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="referrals",
+                                   verbose_name=_("department"))
+    request = models.TextField(_("what is asked of the department"))
+    deadline = models.DateField(_("deadline"))
+    status = models.CharField(_("status"), max_length=10, choices=ReferralStatus.choices,
+                              default=ReferralStatus.SENT)
+    feedback = models.TextField(_("department's feedback"), blank=True)
+    contact = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("department contact account"))
+    sent_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self):
+        return f"{self.case.number} → {self.department}"
+
+    @property
+    def is_late(self) -> bool:
+        return self.status in (ReferralStatus.SENT, ReferralStatus.RECEIVED) and \
+            self.deadline < timezone.localdate()
+
+
+class Call(models.Model):
+    """网格有呼、民警有应 / 民警有呼、网格有应: a call for help across grid and police, on a case
+    or as a free event in a grid, with a response deadline."""
+
+    direction = models.CharField(_("direction"), max_length=20, choices=CallDirection.choices)
+    grid = models.ForeignKey(CommunityGrid, on_delete=models.PROTECT, related_name="calls",
+                             verbose_name=_("community grid"))
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="calls", verbose_name=_("case"))
+    message = models.TextField(_("what is needed"))
+    caller = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    respond_by = models.DateTimeField(_("answer by"))
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    answer = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        verbose_name = _("two-way call")
+        verbose_name_plural = _("two-way calls")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["grid", "answered_at", "respond_by"], name="call_grid_open")]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_late(self) -> bool:
+        if self.answered_at:
+            return self.answered_at > self.respond_by
+        return timezone.now() > self.respond_by
+
+    @property
+    def response_minutes(self) -> int | None:
+        if not self.answered_at:
+            return None
+        return int((self.answered_at - self.created_at).total_seconds() // 60)
+
+
+class Meeting(models.Model):
+    """联席会议 of a street and its station: the agenda is the difficult cases in scope."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="meetings",
+                               verbose_name=_("street"))
+    station = models.ForeignKey(PoliceStation, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="meetings", verbose_name=_("police station"))
+    held_on = models.DateTimeField(_("when"))
+    place = models.CharField(_("where"), max_length=100)
+    attendees = models.TextField(_("attendees"),
+                                 help_text=_("Street, station, communities, property companies, schools…"))
+    minutes = models.TextField(_("minutes"), blank=True)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("joint meeting")
+        verbose_name_plural = _("joint meetings")
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return f"{self.street} {self.held_on:%Y-%m-%d}"
+
+
+class MeetingItem(models.Model):
+    """One case on a meeting's agenda, and what the meeting decided about it."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="meeting_items")
+    why = models.CharField(_("why on the agenda"), max_length=100)
+    decision = models.TextField(_("decision"), blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "case"], name="meetingitem_unique")]
+
+
+class Task(models.Model):
+    """Work with a deadline on a handler's work bench: a leader's supervision instruction (督办)
+    or a joint meeting's decision."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tasks")
+    kind = models.CharField(_("kind"), max_length=20, choices=TaskKind.choices)
+    text = models.TextField(_("instruction"))
+    deadline = models.DateField(_("deadline"))
+    assignee = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="tasks",
+                                 verbose_name=_("assigned to"))
+    issued_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    meeting_item = models.ForeignKey(MeetingItem, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="tasks")
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_note = models.TextField(_("what was done"), blank=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["deadline", "id"]
+        indexes = [models.Index(fields=["assignee", "done_at", "deadline"], name="task_assignee_open")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.case.number}"
+
+    @property
+    def is_late(self) -> bool:
+        return self.done_at is None and self.deadline < timezone.localdate()
+
+
+class FollowUp(models.Model):
+    """回访: scheduled when a case resolves; a case closes only after a fulfilled follow-up."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="follow_ups")
+    due_on = models.DateField(_("due"))
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    fulfilled = models.BooleanField(_("agreement fulfilled"), null=True)
+    satisfaction = models.CharField(_("parties' satisfaction"), max_length=20,
+                                    choices=Satisfaction.choices, blank=True)
+    note = models.TextField(_("what the parties said"), blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up visit")
+        verbose_name_plural = _("follow-up visits")
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["done_at", "due_on"], name="followup_open")]
+
+    def __str__(self):
+        return f"{self.case.number} {self.due_on}"
