@@ -223,16 +223,17 @@ def bulk_cases(*, grid, creator, count, start=0, **fields):
 
     from cases.models import Case, CaseEvent, Party
 
-    states = ["reported", "triaged", "mediating", "escalated", "resolved"]
+    states = [fields.pop("state")] if "state" in fields else [
+        "reported", "triaged", "mediating", "escalated", "resolved"]
     cases = Case.objects.bulk_create([
         Case(number=f"BULK-{grid.pk}-{start + i:06d}", grid=grid, created_by=creator,
              lead_handler=creator, state=states[i % len(states)],
              due_at=timezone.now() + timezone.timedelta(days=(i % 5) - 2),
              **{**CASE_DEFAULTS, **fields})
         for i in range(count)
-    ])
+    ], batch_size=2000)
     Party.objects.bulk_create([Party(case=c, name=f"当事人{c.pk}", role="applicant",
-                                     phone="13800000000") for c in cases])
+                                     phone="13800000000") for c in cases], batch_size=2000)
     CaseEvent.objects.bulk_create([CaseEvent(case=c, actor=creator, kind="created",
-                                             to_state="reported") for c in cases])
+                                             to_state="reported") for c in cases], batch_size=2000)
     return cases

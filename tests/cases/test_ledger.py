@@ -1,0 +1,126 @@
+import io
+import tempfile
+import tracemalloc
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.export import write_ledger
+from cases.models import Case, Party
+from cases.selectors import ledger
+from tests.factories import bulk_cases, case_in_state, make_case
+from tests.helpers import assert_same_query_count
+
+pytestmark = pytest.mark.django_db
+URL = reverse("cases:ledger")
+
+
+@pytest.fixture
+def cases(world):
+    c = {
+        "escalated": case_in_state("escalated", grid=world.grid1, actor=world.stationlead),
+        "referred": case_in_state("referred", grid=world.grid2, actor=world.stationlead),
+        "major": make_case(grid=world.grid1, actor=world.officer1, risk="major"),
+        "overdue": case_in_state("triaged", grid=world.grid2, actor=world.stationlead),
+        "ordinary": case_in_state("triaged", grid=world.grid1, actor=world.stationlead),
+        "major_but_resolved": case_in_state("resolved", grid=world.grid1, actor=world.stationlead),
+        "other_street": case_in_state("escalated", grid=world.grid_fh, actor=world.admin),
+    }
+    Case.objects.filter(pk=c["overdue"].pk).update(due_at=timezone.now() - timedelta(hours=1))
+    Case.objects.filter(pk=c["major_but_resolved"].pk).update(risk="major")
+    return c
+
+
+def test_the_ledger_holds_exactly_the_difficult_cases_of_the_leaders_scope(client, world, cases):
+    expected = {cases[k].pk for k in ("escalated", "referred", "major", "overdue")}
+    assert set(ledger(world.streetlead).values_list("pk", flat=True)) == expected
+    client.force_login(world.stationlead)
+    rows = client.get(URL).context["rows"]
+    assert {case.pk for case, _why in rows} == expected
+    assert dict((case.pk, why) for case, why in rows)[cases["major"].pk] == "重大风险"
+    client.force_login(world.streetlead_fh)
+    assert {case.pk for case, _why in client.get(URL).context["rows"]} == {cases["other_street"].pk}
+
+
+@pytest.mark.parametrize("username", ["worker1", "officer1", "auxiliary1", "mediator1"])
+def test_only_leaders_open_the_ledger(client, world, username):
+    client.force_login(getattr(world, username))
+    assert client.get(URL).status_code == 403
+    assert client.get(reverse("cases:ledger_export")).status_code == 403
+
+
+@pytest.mark.parametrize("query,keys", [
+    ("reason=escalated", {"escalated", "referred"}),
+    ("reason=major", {"major"}),
+    ("reason=overdue", {"overdue"}),
+])
+def test_ledger_filters(client, world, cases, query, keys):
+    client.force_login(world.streetlead)
+    rows = client.get(f"{URL}?{query}").context["rows"]
+    assert {case.pk for case, _why in rows} == {cases[k].pk for k in keys}
+
+
+def test_ledger_query_count_is_constant(client, world):
+    client.force_login(world.streetlead)
+    bulk_cases(grid=world.grid1, creator=world.officer1, count=3, state="escalated")
+    from tests.helpers import count_queries
+    few, _ = count_queries(client, URL)
+    bulk_cases(grid=world.grid1, creator=world.officer1, count=200, start=100, state="escalated")
+    many, sql = count_queries(client, URL)
+    assert few == many, "\n".join(sql)
+
+
+def read_sheet(content):
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_the_export_has_the_rows_and_columns_masks_and_neutralises(client, world, cases):
+    Party.objects.create(case=cases["major"], name="赵某", role="other", phone="13912345678")
+    Case.objects.filter(pk=cases["major"].pk).update(description='=HYPERLINK("http://x")')
+    Case.objects.filter(pk=cases["escalated"].pk).update(title="+cmd|' /C calc'!A0", address="@SUM(1)")
+    client.force_login(world.streetlead)
+    response = client.get(reverse("cases:ledger_export"))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    rows = read_sheet(b"".join(response.streaming_content))
+    header, body = rows[0], rows[1:]
+    assert header[:6] == ["案件编号", "标题", "纠纷类型", "网格", "状态", "风险等级"]
+    assert sorted(r[0] for r in body) == sorted(cases[k].number for k in ("escalated", "referred", "major", "overdue"))
+    text = "\n".join(str(cell) for row in body for cell in row if cell)
+    assert "'+cmd|' /C calc'!A0" in text and "'@SUM(1)" in text and "'=HYPERLINK" in text
+    assert "13912345678" not in text and "139****5678" in text
+    assert "13812345678" not in text and "11010519491231002X" not in text
+    assert not [cell for row in body for cell in row if isinstance(cell, str) and cell and cell[0] in "=+-@"]
+
+
+def test_the_export_follows_the_filters_on_screen(client, world, cases):
+    client.force_login(world.streetlead)
+    rows = read_sheet(b"".join(client.get(reverse("cases:ledger_export") + "?reason=major").streaming_content))
+    assert [r[0] for r in rows[1:]] == [cases["major"].number]
+
+
+def _export_with_peak_memory(queryset):
+    """Export to a temporary file, as the view does; return (rows, peak traced memory)."""
+    with tempfile.TemporaryFile() as out:
+        tracemalloc.start()
+        try:
+            rows = write_ledger(queryset, out)
+            return rows, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+
+def test_20000_rows_export_without_memory_growing_with_the_rows(world):
+    bulk_cases(grid=world.grid1, creator=world.officer1, count=2_000, state="escalated")
+    cases = Case.objects.filter(number__startswith="BULK-")
+    rows, small = _export_with_peak_memory(cases)
+    assert rows == 2_000
+    bulk_cases(grid=world.grid1, creator=world.officer1, count=18_000, start=2_000, state="escalated")
+    rows, large = _export_with_peak_memory(cases)
+    assert rows == 20_000
+    # ten times the rows, not ten times the memory: one chunk of cases and xlsxwriter's row buffer
+    assert large < small * 1.3, (small, large)
