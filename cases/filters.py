@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from grids import access
 
 from .choices import OPEN_STATES, Category, Channel, Risk, State
+from .forms import DATE
 from .models import Case, Party
 
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class CaseFilter(django_filters.FilterSet):

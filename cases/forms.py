@@ -13,6 +13,7 @@ from .models import Case, Department, Party
 from .uploads import check_upload
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -144,7 +145,7 @@ class EscalateForm(TransitionForm):
 
 class ReferForm(TransitionForm):
     department = forms.ModelChoiceField(label=_("department"), queryset=Department.objects.all())
-    deadline = forms.DateField(label=_("deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("deadline"), widget=DATE)
     request = forms.CharField(label=_("what is asked of the department"), max_length=5000,
                               widget=forms.Textarea(attrs={"rows": 2}))
     contact = forms.ModelChoiceField(
@@ -244,9 +245,6 @@ TRANSITION_LABELS = {
 
 
 # --- closing the loop ----------------------------------------------------------------------
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
 
 class SupervisionForm(forms.Form):
     text = forms.CharField(label=_("instruction"), max_length=5000,

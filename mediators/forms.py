@@ -3,11 +3,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import Category
+from cases.forms import DATE, DATETIME
 
 from .models import Agreement, ChoiceMethod, MediationSession, Mediator
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CHECKS = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
 
 

@@ -47,7 +47,7 @@ def referral_receive(request, pk, referral_pk):
 def referral_close(request, pk, referral_pk):
     case = get_case_for(request, pk, "update_referral")
     referral = get_object_or_404(Referral, pk=referral_pk, case=case)
-    form = ReferralCloseForm(request.POST)
+    form = ReferralCloseForm(request.POST, prefix=f"referral{referral.pk}")
     if form.is_valid():
         try:
             closing.close_referral(referral=referral, actor=request.user, **form.cleaned_data)

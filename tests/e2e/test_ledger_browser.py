@@ -1,0 +1,47 @@
+import io
+import re
+
+import openpyxl
+import pytest
+
+from cases.models import Referral
+from tests.factories import a_department, case_in_state
+
+from .conftest import ARTIFACTS, DESKTOP, screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_streetlead_refers_a_case_from_the_ledger_and_downloads_the_excel(transactional_world, new_page):
+    w = transactional_world
+    a_department("区住建局", "housing")
+    case = case_in_state("escalated", grid=w.grid1, actor=w.stationlead)
+    page = new_page(DESKTOP)
+    sign_in(page, "streetlead")
+    page.get_by_role("link", name="台账").click()
+    assert page.get_by_role("heading", name="重点疑难矛盾纠纷台账").is_visible()
+    screenshot(page, "ledger-streetlead")
+    page.get_by_role("link", name=case.number).click()
+
+    page.get_by_role("button", name="移交职能部门").click()
+    form = page.locator("#act-refer")
+    form.get_by_label(re.compile(r"^部门\s*\*?$")).select_option(label="区住建局")
+    form.get_by_label("移交事项").fill("请认定楼上装修防水责任")
+    form.get_by_role("button", name="确认：移交职能部门").click()
+    assert page.get_by_text("已完成：移交职能部门。").is_visible()
+    referral = Referral.objects.get(case=case)
+    assert referral.department.name == "区住建局" and referral.status == "sent"
+
+    page.get_by_role("link", name="台账").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="导出 Excel").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "ledger.xlsx"
+    download.save_as(path)
+    rows = list(openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][0] == "案件编号"
+    row = next(r for r in rows[1:] if r[0] == case.number)
+    assert "已移交" in row and "区住建局" in row
+    assert re.search(r"1\d\d\*\*\*\*\d{4}", " ".join(str(c) for c in row if c))
