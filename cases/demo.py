@@ -12,13 +12,14 @@ from grids import access
 from grids.demo import GIVEN, SURNAMES
 from grids.models import CommunityGrid, Street
 from grids.roles import Role
+from grids.selectors import people_on_grids, people_on_police_grids
 from grids.services import give_role
 from mediators import services as mediator_services
 from mediators.demo import build_roster
 
 from . import closing, workflow
 from .choices import Category, Channel, DepartmentKind, PartyRole, Risk, State, Tier
-from .models import Case, Department, Party
+from .models import Call, Case, Department, Party
 from .validators import ID_CHECK, ID_WEIGHTS
 
 # (title, category, description, applicant's side, respondent's side)
@@ -169,8 +170,6 @@ def build_cases(*, street: Street, count_scale: float = 1.0, seed: int = 2026) -
     existing = Case.objects.filter(grid__community__street=street).count()
     if existing:
         return existing
-    from grids.selectors import people_on_grids, people_on_police_grids
-
     rng = random.Random(seed)
     grids = list(CommunityGrid.objects.filter(community__street=street).order_by("code"))
     workers = people_on_grids([g.id for g in grids])
@@ -238,4 +237,28 @@ def build_cases(*, street: Street, count_scale: float = 1.0, seed: int = 2026) -
                     note={"start_mediation": "约双方到社区多元化解调解室面对面调解。",
                           "close": "回访已确认协议履行，结案。"}.get(action, ""),
                 )
+    _build_loop(street=street, stationlead=stationlead, rng=rng)
     return made
+
+
+def _build_loop(*, street, stationlead, rng):
+    """A few two-way calls (one answered, one open, one late), a supervision instruction and a
+    joint meeting with its agenda, so the leaders' pages and the work benches have something."""
+    grids = list(CommunityGrid.objects.filter(community__street=street).order_by("code")[:3])
+    workers = people_on_grids([g.pk for g in grids])
+    officer1 = get_user_model().objects.get(username="officer1")
+    answered = closing.place_call(actor=workers[grids[0].pk][0], grid=grids[0],
+                                  message="两户居民在楼道争吵，情绪激动，请民警到场")
+    closing.answer_call(call=answered, actor=officer1, answer="已到场，双方情绪已平复")
+    closing.place_call(actor=workers[grids[1].pk][0], grid=grids[1], message="独居老人家中漏水，需要协助联系物业")
+    late = closing.place_call(actor=officer1, grid=grids[0], message="请网格员协助核实租户信息")
+    Call.objects.filter(pk=late.pk).update(created_at=timezone.now() - timedelta(hours=3),
+                                           respond_by=timezone.now() - timedelta(hours=2, minutes=30))
+    case = (Case.objects.filter(grid__community__street=street, state=State.TRIAGED,
+                                lead_handler=officer1).order_by("id").first())
+    if case is not None:
+        closing.issue_supervision(case=case, actor=stationlead, text="请三日内拿出化解方案并报所里",
+                                  deadline=timezone.localdate() + timedelta(days=3))
+    closing.create_meeting(actor=stationlead, street=street, held_on=timezone.now() + timedelta(days=2),
+                           place="栖凤街道综治中心会议室",
+                           attendees="街道综治办、栖凤派出所、各社区、物业公司、辖区学校")

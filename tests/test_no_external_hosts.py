@@ -20,6 +20,12 @@ def test_the_sign_in_page_loads_nothing_from_elsewhere(client):
     ("grids:grid_detail", ["grid1"]),
     ("password_change", []),
     ("admin:index", []),
+    ("cases:list", []),
+    ("cases:ledger", []),
+    ("cases:dashboard", []),
+    ("cases:calls", []),
+    ("cases:meetings", []),
+    ("mediators:supermarket", []),
 ])
 def test_signed_in_pages_load_nothing_from_elsewhere(client, world, url_name, args):
     client.force_login(world.admin)

@@ -119,3 +119,13 @@ def test_follow_up_form_errors_keep_the_input(client, world):
     assert response.status_code == 400 and "电话回访记录" in response.content.decode()
     client.force_login(world.auxiliary1)  # auxiliaries do not record follow-ups
     assert client.post(reverse("cases:follow_up", args=[case.pk, visit.pk]), {}).status_code == 403
+
+
+def test_another_streets_leader_cannot_open_the_meeting(client, world):
+    meeting = closing.create_meeting(actor=world.streetlead, street=world.qifeng, held_on=timezone.now(),
+                                     place="会议室", attendees="街道")
+    client.force_login(world.streetlead_fh)
+    assert client.get(reverse("cases:meeting", args=[meeting.pk])).status_code == 404
+    assert client.get(reverse("cases:meeting_print", args=[meeting.pk])).status_code == 404
+    client.force_login(world.officer1)
+    assert client.get(reverse("cases:meeting", args=[meeting.pk])).status_code == 403
