@@ -56,7 +56,7 @@ class CaseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["grid"].queryset = grids
         self.fields["grid"].label_from_instance = lambda g: f"{g.community.name} · {g.name}"
-        if len(grids) == 1:
+        if len(grids) == 1:  # a worker with one grid need not choose it
             self.fields["grid"].initial = grids[0].pk
 
 

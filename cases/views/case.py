@@ -70,11 +70,11 @@ def case_list(request):
 
 def case_create(request):
     """Log a new dispute with its parties (a formset) and attachments."""
-    grids = list(access.visible_community_grids(request.user).select_related("community"))
-    if not grids or not access.has_role(request.user, *access.ACTION_ROLES["create"]):
+    grids = access.visible_community_grids(request.user).select_related("community")
+    if not access.has_role(request.user, *access.ACTION_ROLES["create"]) or not grids.exists():
         raise PermissionDenied
     if request.method == "POST":
-        form = CaseForm(request.POST, grids=access.visible_community_grids(request.user), )
+        form = CaseForm(request.POST, grids=grids)
         parties = PartyFormSet(request.POST, instance=Case(), prefix="parties")
         attachments = AttachmentForm(request.POST, request.FILES)
         if form.is_valid() and parties.is_valid() and attachments.is_valid():
@@ -90,10 +90,9 @@ def case_create(request):
             messages.warning(request, _("Please choose the attachments again: a browser cannot "
                                         "keep selected files when the form is shown again."))
     else:
-        form = CaseForm(grids=access.visible_community_grids(request.user))
+        form = CaseForm(grids=grids)
         parties = PartyFormSet(instance=Case(), prefix="parties")
         attachments = AttachmentForm()
-    form.fields["grid"].queryset = form.fields["grid"].queryset.select_related("community")
     return render(request, "cases/case_create.html", {
         "form": form, "parties": parties, "attachments": attachments,
     }, status=400 if request.method == "POST" else 200)
@@ -145,7 +144,6 @@ def _detail_context(request, case, *, bound_action=None, bound_form=None, reveal
         forms.append((action, TRANSITION_LABELS[action], form))
     if bound_action is None and request.GET.get("offer") in actions:
         bound_action = request.GET["offer"]  # e.g. escalation offered after a failed session
-        bound_form = None
     return {
         **_loop_context(user, case, bound_forms or {}),
         "case": case,
