@@ -37,14 +37,15 @@ class LedgerFilter(CaseFilter):
         return queryset.filter(state__in=OPEN_STATES, due_at__lt=timezone.now())
 
 
-def _leaders_only(user):
+def leaders_only(user):
+    """Station and street leaders (and administrators); everyone else gets 403."""
     if not access.has_role(user, *access.LEDGER_ROLES):
         raise PermissionDenied
 
 
 def ledger(request):
     """重点疑难矛盾纠纷台账: escalated, major-risk and overdue cases of the leader's scope."""
-    _leaders_only(request.user)
+    leaders_only(request.user)
     ledger_filter = LedgerFilter(request.GET, queryset=selectors.ledger(request.user), user=request.user)
     page = Paginator(ledger_filter.qs.order_by("due_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -58,7 +59,7 @@ def ledger(request):
 
 def ledger_export(request):
     """The ledger (as filtered on screen) as an Excel file, streamed from a temporary file."""
-    _leaders_only(request.user)
+    leaders_only(request.user)
     ledger_filter = LedgerFilter(request.GET, queryset=selectors.ledger(request.user), user=request.user)
     out = tempfile.TemporaryFile()
     write_ledger(ledger_filter.qs, out)
@@ -70,5 +71,5 @@ def ledger_export(request):
 
 def dashboard(request):
     """The leaders' dashboard: every number links to the list behind it."""
-    _leaders_only(request.user)
+    leaders_only(request.user)
     return render(request, "cases/dashboard.html", {"d": selectors.dashboard(request.user)})

@@ -3,7 +3,6 @@ a decision per case (on the case timeline, a task where it assigns work), minute
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,15 +16,11 @@ from .. import closing
 from ..forms import DecisionForm, MeetingForm, MinutesForm
 from ..models import Meeting, MeetingItem
 from ..workflow import WorkflowError
-
-
-def _leaders_only(user):
-    if not access.has_role(user, *access.LEDGER_ROLES):
-        raise PermissionDenied
+from .ledger import leaders_only
 
 
 def _get_meeting(request, pk):
-    _leaders_only(request.user)
+    leaders_only(request.user)
     meeting = get_object_or_404(Meeting.objects.select_related("street", "created_by"), pk=pk)
     if meeting.street_id not in access.scope_of(request.user).street_ids and not access.is_admin(request.user):
         raise Http404
@@ -44,20 +39,19 @@ def _people(user):
 
 
 def meeting_list(request):
-    _leaders_only(request.user)
+    leaders_only(request.user)
     meetings = Meeting.objects.filter(street__in=access.visible_streets(request.user)).select_related("street")
     return render(request, "cases/meeting_list.html", {"meetings": meetings[:50]})
 
 
 def meeting_create(request):
-    _leaders_only(request.user)
-    streets = list(access.visible_streets(request.user))
+    leaders_only(request.user)
     form = MeetingForm(request.POST or None, streets=access.visible_streets(request.user))
     if request.method == "POST" and form.is_valid():
         meeting = closing.create_meeting(actor=request.user, **form.cleaned_data)
         messages.success(request, _("Meeting created; its agenda holds %(n)s cases.") % {"n": meeting.items.count()})
         return redirect("cases:meeting", pk=meeting.pk)
-    return render(request, "cases/meeting_form.html", {"form": form, "streets": streets},
+    return render(request, "cases/meeting_form.html", {"form": form},
                   status=400 if request.method == "POST" else 200)
 
 
