@@ -38,3 +38,15 @@ def test_production_refuses_to_start_without_a_secret_key():
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_static_files_collect_for_production(tmp_path):
+    """whitenoise's manifest storage must process every vendored file (a broken url() in a
+    stylesheet would stop the deployment)."""
+    result = run_manage(
+        "collectstatic", "--noinput",
+        DEBUG="0", SECRET_KEY="x7!" + "k" * 60, ALLOWED_HOSTS="fq.example.org", STATIC_ROOT=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert list(tmp_path.glob("vendor/bootstrap-5.3.9/css/bootstrap.min.*.css"))
+    assert (tmp_path / "staticfiles.json").exists()
