@@ -31,6 +31,7 @@ browser:
 	fi
 
 test: install browser
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Refresh the translation catalogue after changing user-facing text (needs GNU gettext).

@@ -205,7 +205,9 @@ def why_on_ledger(case, now=None) -> str:
 @transaction.atomic
 def create_meeting(*, actor, street, station=None, held_on, place: str, attendees: str) -> Meeting:
     """A joint meeting; its agenda is prefilled with the street's ledger as the actor sees it."""
-    if not access.has_role(actor, *access.LEDGER_ROLES) or street.pk not in access.visible_streets(actor).values_list("pk", flat=True):
+    scope = access.scope_of(actor)
+    if not access.has_role(actor, *access.LEDGER_ROLES) or not (
+            scope.everything or street.pk in scope.street_ids):
         raise PermissionDenied
     meeting = Meeting.objects.create(street=street, station=station, held_on=held_on, place=place,
                                      attendees=attendees, created_by=actor)

@@ -11,7 +11,6 @@ from .forms import DATE
 from .models import Case, Party
 
 
-
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="search",

@@ -4,7 +4,6 @@ Each costs a fixed number of queries, whatever the size of the street."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-
 from . import access
 from .models import (
     CommunityGrid,

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases.views import get_case_for
-from cases.workflow import WorkflowError
 from cases.choices import State
 from cases.selectors import LIST_RELATED, party_views
+from cases.views import get_case_for
+from cases.workflow import WorkflowError
 from grids import access
 from grids.models import Community
 from grids.roles import Role

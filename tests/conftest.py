@@ -3,9 +3,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from grids import demo
-from mediators.demo import build_roster
 from grids.models import CommunityGrid, Street
 from grids.roles import Role
+from mediators.demo import build_roster
 
 from .factories import build_other_street
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Party
-from tests.factories import act, case_in_state, make_case
+from tests.factories import act, make_case
 
 pytestmark = pytest.mark.django_db
 URL = reverse("cases:list")

@@ -12,7 +12,6 @@ from cases.export import write_ledger
 from cases.models import Case, Party
 from cases.selectors import ledger
 from tests.factories import bulk_cases, case_in_state, make_case
-from tests.helpers import assert_same_query_count
 
 pytestmark = pytest.mark.django_db
 URL = reverse("cases:ledger")

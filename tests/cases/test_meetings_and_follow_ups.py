@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import closing, workflow
+from cases import closing
 from cases.models import Case, CaseEvent, Meeting, Task
 from tests.factories import act, case_in_state, make_case
 

@@ -2,11 +2,11 @@ import pytest
 from django.urls import reverse
 
 from cases import workflow
-from cases.models import CaseEvent, CaseUserObjectPermission, Party
+from cases.models import CaseEvent, CaseUserObjectPermission
 from grids import access
 from mediators import services
 from mediators.models import MediatorChoice
-from tests.factories import a_mediator, act, case_in_state, choose, make_case
+from tests.factories import a_mediator, act, case_in_state, choose
 
 pytestmark = pytest.mark.django_db
 

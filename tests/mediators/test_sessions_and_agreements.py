@@ -1,6 +1,5 @@
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from cases.models import Case, CaseEvent
 from mediators.models import Agreement, MediationSession, Mediator
