@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from cases.models import Case
 
@@ -29,13 +30,13 @@ def test_a_worker_logs_a_case_an_officer_triages_it_on_a_phone(transactional_wor
     # a wrong phone first: the error stands beside the field and nothing typed is lost
     parties.nth(1).get_by_label("身份证号").fill("123")
     worker.get_by_role("button", name="提交登记").click()
-    assert worker.get_by_text("请输入有效的18位身份证号").is_visible()
+    expect(worker.get_by_text("请输入有效的18位身份证号")).to_be_visible()
     assert worker.get_by_label("标题").input_value() == "楼道摄像头正对邻居家门"
     assert worker.locator("fieldset").nth(0).get_by_label("姓名").input_value() == "周春梅"
     worker.locator("fieldset").nth(1).get_by_label("身份证号").fill("")
     worker.get_by_role("button", name="提交登记").click()
     worker.wait_for_url(re.compile(r"/cases/\d+/$"))
-    assert worker.get_by_text("138****5678").is_visible()
+    expect(worker.get_by_text("138****5678")).to_be_visible()
     screenshot(worker, "case-logged-worker1-desktop")
     case = Case.objects.get(title="楼道摄像头正对邻居家门")
     assert case.parties.count() == 2
@@ -52,15 +53,15 @@ def test_a_worker_logs_a_case_an_officer_triages_it_on_a_phone(transactional_wor
     form.get_by_label("说明").fill("约双方周五到警务室面对面调解")
     screenshot(officer, "case-triage-officer1-phone")
     form.get_by_role("button", name="确认：研判分流").click()
-    assert officer.get_by_text("已完成：研判分流。").is_visible()
+    expect(officer.get_by_text("已完成：研判分流。")).to_be_visible()
     case.refresh_from_db()
     assert case.state == "triaged" and case.lead_handler == transactional_world.officer1
 
     # worker1 sees the triage on the timeline
     worker.reload()
     timeline = worker.locator("#timeline")
-    assert timeline.get_by_text("已登记 → 已研判").is_visible()
-    assert timeline.get_by_text("约双方周五到警务室面对面调解").is_visible()
+    expect(timeline.get_by_text("已登记 → 已研判")).to_be_visible()
+    expect(timeline.get_by_text("约双方周五到警务室面对面调解")).to_be_visible()
     screenshot(worker, "case-timeline-worker1")
 
     # worker2, on a grid under another police grid, cannot open it

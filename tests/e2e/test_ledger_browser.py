@@ -3,6 +3,7 @@ import re
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from cases.models import Referral
 from tests.factories import a_department, case_in_state
@@ -19,7 +20,7 @@ def test_streetlead_refers_a_case_from_the_ledger_and_downloads_the_excel(transa
     page = new_page(DESKTOP)
     sign_in(page, "streetlead")
     page.get_by_role("link", name="台账").click()
-    assert page.get_by_role("heading", name="重点疑难矛盾纠纷台账").is_visible()
+    expect(page.get_by_role("heading", name="重点疑难矛盾纠纷台账")).to_be_visible()
     screenshot(page, "ledger-streetlead")
     page.get_by_role("link", name=case.number).click()
 
@@ -28,7 +29,7 @@ def test_streetlead_refers_a_case_from_the_ledger_and_downloads_the_excel(transa
     form.get_by_label(re.compile(r"^部门\s*\*?$")).select_option(label="区住建局")
     form.get_by_label("移交事项").fill("请认定楼上装修防水责任")
     form.get_by_role("button", name="确认：移交职能部门").click()
-    assert page.get_by_text("已完成：移交职能部门。").is_visible()
+    expect(page.get_by_text("已完成：移交职能部门。")).to_be_visible()
     referral = Referral.objects.get(case=case)
     assert referral.department.name == "区住建局" and referral.status == "sent"
 

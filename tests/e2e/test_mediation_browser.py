@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from cases.models import Case
 from tests.factories import case_in_state
@@ -27,12 +28,12 @@ def test_from_the_supermarket_to_a_printed_agreement_and_a_resolved_case(transac
     screenshot(page, "supermarket-choosing")
     page.get_by_role("button", name="选择 陈桂兰").click()
     page.wait_for_url(re.compile(r"/cases/\d+/$"))
-    assert page.get_by_text("已选定 陈桂兰 调解本案。").is_visible()
+    expect(page.get_by_text("已选定 陈桂兰 调解本案。")).to_be_visible()
 
     # mediation starts
     page.get_by_role("button", name="开始调解").click()
     page.locator("#act-start_mediation").get_by_role("button", name="确认：开始调解").click()
-    assert page.get_by_text("已完成：开始调解。").is_visible()
+    expect(page.get_by_text("已完成：开始调解。")).to_be_visible()
 
     # a session
     page.get_by_role("link", name="登记调解记录").click()
@@ -42,7 +43,7 @@ def test_from_the_supermarket_to_a_printed_agreement_and_a_resolved_case(transac
     page.get_by_label("结果").select_option(label="达成协议")
     page.get_by_label("陈桂兰").check()
     page.get_by_role("button", name="保存记录").click()
-    assert page.get_by_text("调解记录已保存。").is_visible()
+    expect(page.get_by_text("调解记录已保存。")).to_be_visible()
 
     # the agreement, printed to PDF
     page.get_by_role("link", name="登记调解协议书").click()
@@ -51,13 +52,13 @@ def test_from_the_supermarket_to_a_printed_agreement_and_a_resolved_case(transac
     page.get_by_label("履行期限").fill("2026-12-31")
     page.get_by_role("button", name="保存协议").click()
     page.wait_for_url(re.compile(r"/agreement/$"))
-    assert page.get_by_role("heading", name="调解协议书").is_visible()
-    assert page.get_by_text("楼上业主赔偿楼下维修费3000元").is_visible()
+    expect(page.get_by_role("heading", name="调解协议书")).to_be_visible()
+    expect(page.get_by_text("楼上业主赔偿楼下维修费3000元")).to_be_visible()
     page.emulate_media(media="print")
     ARTIFACTS.mkdir(exist_ok=True)
     pdf = page.pdf(path=str(ARTIFACTS / "mediation-agreement.pdf"), format="A4", print_background=True)
     assert pdf.startswith(b"%PDF-") and len(pdf) > 10_000
-    assert not page.get_by_role("button", name="打印").is_visible()  # screen-only controls hidden
+    expect(page.get_by_role("button", name="打印")).not_to_be_visible()  # screen-only controls hidden
     page.emulate_media(media="screen")
     screenshot(page, "mediation-agreement")
 
@@ -68,7 +69,7 @@ def test_from_the_supermarket_to_a_printed_agreement_and_a_resolved_case(transac
     phone.get_by_role("button", name="标记已化解").click()
     phone.locator("#act-resolve").get_by_label("化解情况").fill("按调解协议履行，双方满意。")
     phone.locator("#act-resolve").get_by_role("button", name="确认：标记已化解").click()
-    assert phone.get_by_text("已完成：标记已化解。").is_visible()
+    expect(phone.get_by_text("已完成：标记已化解。")).to_be_visible()
     case = Case.objects.get(pk=case.pk)
     assert case.state == "resolved" and case.agreement.terms.startswith("一、楼上业主")
     kinds = list(case.events.values_list("kind", flat=True))

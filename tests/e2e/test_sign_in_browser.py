@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import PHONE, screenshot, sign_in
 
@@ -10,11 +11,11 @@ def test_an_officer_signs_in_in_chinese_and_sees_his_police_grid_on_a_phone(
 ):
     page = new_page(PHONE)
     sign_in(page, "officer1")
-    assert page.get_by_role("heading", name="工作台").is_visible()
+    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
     # the menu collapses behind the toggler on a phone
     page.get_by_role("button", name="菜单").click()
     page.get_by_role("link", name="栖凤街道网格图").click()
-    assert page.get_by_role("heading", name="第一警务区").is_visible()
+    expect(page.get_by_role("heading", name="第一警务区")).to_be_visible()
     assert page.get_by_text("第二警务区").count() == 0
     screenshot(page, "street-map-officer1-phone")
 
