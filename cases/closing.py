@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
@@ -102,14 +102,21 @@ def place_call(*, actor, grid, message: str, case: Case | None = None) -> Call:
     return call
 
 
+# Who answers each kind of call (besides the leaders of its grid).
+ANSWERED_BY = {CallDirection.GRID_TO_POLICE: POLICE, CallDirection.POLICE_TO_GRID: {Role.WORKER}}
+
+
+def late_calls(now=None) -> Q:
+    """Calls not answered by their deadline: still open past it, or answered after it."""
+    now = now or timezone.now()
+    return Q(answered_at__isnull=True, respond_by__lt=now) | Q(answered_at__gt=F("respond_by"))
+
+
 def may_answer(user, call: Call) -> bool:
     """The other side of the call, in its grid (leaders of the grid may answer too)."""
     if not access.in_scope(user, call.grid_id):
         return False
-    if access.has_role(user, *access.LEAD):
-        return True
-    answering = {CallDirection.GRID_TO_POLICE: POLICE, CallDirection.POLICE_TO_GRID: {Role.WORKER}}
-    return access.has_role(user, *answering[call.direction])
+    return access.has_role(user, *access.LEAD) or access.has_role(user, *ANSWERED_BY[call.direction])
 
 
 @transaction.atomic
@@ -137,12 +144,7 @@ def calls_to_answer(user):
         calls = calls.filter(grid_id__in=scope.community_grid_ids)
     if access.has_role(user, *access.LEAD):
         return calls
-    directions = []
-    if access.has_role(user, *POLICE):
-        directions.append(CallDirection.GRID_TO_POLICE)
-    if access.has_role(user, Role.WORKER):
-        directions.append(CallDirection.POLICE_TO_GRID)
-    return calls.filter(direction__in=directions)
+    return calls.filter(direction__in=[d for d, roles in ANSWERED_BY.items() if access.has_role(user, *roles)])
 
 
 # --- tasks: supervision instructions and meeting decisions ---------------------------------

@@ -3,7 +3,6 @@ of queries, whatever the number of cases, parties or events."""
 
 from dataclasses import dataclass
 
-from django.db import models
 from django.utils import timezone
 
 from grids import access
@@ -152,6 +151,7 @@ def dashboard(user) -> Dashboard:
     """The leaders' figures for their scope, each one a count over visible cases. Five queries."""
     from django.db.models import Count, Q
 
+    from .closing import late_calls
     from .models import Call
 
     now = timezone.now()
@@ -174,8 +174,7 @@ def dashboard(user) -> Dashboard:
     grids = {g.pk: g for g in access.visible_community_grids(user).select_related("community")
              .filter(pk__in=[row["grid"] for row in grid_counts])}
     scope = access.scope_of(user)
-    calls = Call.objects.filter(Q(answered_at__isnull=True, respond_by__lt=now)
-                                | Q(answered_at__gt=models.F("respond_by")))
+    calls = Call.objects.filter(late_calls(now))
     if not scope.everything:
         calls = calls.filter(grid_id__in=scope.community_grid_ids)
     return Dashboard(

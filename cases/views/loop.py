@@ -114,7 +114,7 @@ def calls(request):
     scope = access.scope_of(user)
     in_scope = Call.objects.all() if scope.everything else Call.objects.filter(grid_id__in=scope.community_grid_ids)
     now = timezone.now()
-    late = Q(answered_at__isnull=True, respond_by__lt=now) | Q(answered_at__gt=F("respond_by"))
+    late = closing.late_calls(now)
     if request.GET.get("late"):
         in_scope = in_scope.filter(late)
     figures = in_scope.aggregate(
