@@ -156,8 +156,10 @@ def _detail_context(request, case, *, bound_action=None, bound_form=None, reveal
         "events": selectors.timeline(case),
         "transition_forms": forms,
         "open_action": bound_action,
-        "comment_form": CommentForm() if access.can(user, "comment", case) else None,
-        "attachment_form": AttachmentForm() if access.can(user, "attach", case) else None,
+        "comment_form": (bound_forms or {}).get("comment") or (
+            CommentForm() if access.can(user, "comment", case) else None),
+        "attachment_form": (bound_forms or {}).get("attachment") or (
+            AttachmentForm() if access.can(user, "attach", case) else None),
     }
 
 
@@ -200,9 +202,7 @@ def case_comment(request, pk):
     if form.is_valid():
         workflow.add_comment(case=case, actor=request.user, text=form.cleaned_data["text"])
         return redirect(f"{case.get_absolute_url()}#timeline")
-    context = _detail_context(request, case)
-    context["comment_form"] = form
-    return render(request, "cases/case_detail.html", context, status=400)
+    return detail_response(request, case, forms={"comment": form}, status=400)
 
 
 @require_POST
@@ -215,9 +215,7 @@ def case_attach(request, pk):
         return redirect(case)
     if form.is_valid():
         form.add_error("files", _("Choose at least one file."))
-    context = _detail_context(request, case)
-    context["attachment_form"] = form
-    return render(request, "cases/case_detail.html", context, status=400)
+    return detail_response(request, case, forms={"attachment": form}, status=400)
 
 
 @require_POST
