@@ -1,6 +1,25 @@
-from django.contrib import admin
+"""The admin for cases is a window, not a door: cases, parties, the timeline, attachments and
+the records of disclosures and exports are read-only here (every change to a case goes through
+the workflow, which writes the timeline), and phone and ID numbers are masked like everywhere
+else. What administrators do keep here — departments and due-date rules — keeps a history
+(who, when, before → after) through django-simple-history."""
 
-from .models import Attachment, Case, CaseEvent, DueRule, Party, PersonalDataDisclosure
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .masking import mask_id_number, mask_phone
+from .models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    Department,
+    DueRule,
+    ExportRecord,
+    Meeting,
+    Party,
+    PersonalDataDisclosure,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -16,16 +35,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class PartyInline(admin.TabularInline):
-    model = Party
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
-
-
-class EventInline(admin.TabularInline):
-    model = CaseEvent
-    extra = 0
-    fields = ["at", "actor", "kind", "action", "from_state", "to_state", "note"]
-    readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -35,41 +46,88 @@ class EventInline(admin.TabularInline):
         return False
 
 
+class PartyInline(ReadOnlyInline):
+    model = Party
+    fields = ["name", "role", "masked_phone", "masked_id_number", "address", "notes"]
+    readonly_fields = fields
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, party):
+        return mask_phone(party.phone)
+
+    @admin.display(description=_("ID number"))
+    def masked_id_number(self, party):
+        return mask_id_number(party.id_number)
+
+
+class EventInline(ReadOnlyInline):
+    model = CaseEvent
+    fields = ["at", "actor", "kind", "from_state", "to_state", "note"]
+    readonly_fields = fields
+
+
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
-    """Cases change state only through the workflow: state and history are read-only here."""
+class CaseAdmin(ReadOnlyAdmin):
+    """Read-only: a case changes only through the app's workflow, which leaves a timeline event
+    and bumps the version (so an open form elsewhere is refused as stale)."""
 
     list_display = ["number", "title", "category", "state", "risk", "grid", "due_at"]
     list_filter = ["state", "category", "risk", "channel"]
     search_fields = ["number", "title"]
     list_select_related = ["grid__community"]
-    readonly_fields = ["number", "state", "version", "created_by", "triaged_at", "resolved_at",
-                       "closed_at"]
-    raw_id_fields = ["grid", "lead_handler"]
     inlines = [PartyInline, EventInline]
     show_full_result_count = False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
-    list_display = ["case", "at", "actor", "kind", "action", "from_state", "to_state"]
-    list_filter = ["kind", "action"]
+    list_display = ["case", "at", "actor", "kind", "from_state", "to_state"]
+    list_filter = ["kind"]
     list_select_related = ["case", "actor"]
     show_full_result_count = False
+    fields = ["case", "kind", "action_label", "actor", "at", "from_state", "to_state", "note", "data"]
+    readonly_fields = fields
+
+    @admin.display(description=_("action"))
+    def action_label(self, event):
+        from .transitions import LABELS
+
+        return LABELS.get(event.action, event.action)
 
 
 @admin.register(PersonalDataDisclosure)
 class PersonalDataDisclosureAdmin(ReadOnlyAdmin):
-    list_display = ["at", "user", "case", "party", "ip_address"]
+    list_display = ["at", "user", "how", "case", "party", "ip_address"]
+    list_filter = ["how"]
     list_select_related = ["user", "case", "party"]
 
 
+@admin.register(ExportRecord)
+class ExportRecordAdmin(ReadOnlyAdmin):
+    list_display = ["at", "user", "what", "rows", "ip_address"]
+    list_filter = ["what"]
+    list_select_related = ["user"]
+
+
 @admin.register(DueRule)
-class DueRuleAdmin(admin.ModelAdmin):
-    list_display = ["risk", "tier", "hours"]
+class DueRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["risk", "tier", "amount", "unit"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "contact_name"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    filter_horizontal = ["contacts"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+    """Meetings are run in the app; here their history (minutes versions) can be read."""
+
+    list_display = ["held_on", "street", "place"]
+    list_select_related = ["street"]
 
 
 @admin.register(Attachment)

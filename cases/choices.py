@@ -55,6 +55,15 @@ class State(models.TextChoices):
 
 
 OPEN_STATES = (State.REPORTED, State.TRIAGED, State.MEDIATING, State.ESCALATED, State.REFERRED)
+TAKEN_UP_STATES = (State.ESCALATED, State.REFERRED)  # the station and street have taken it up
+
+
+class LedgerReason(models.TextChoices):
+    """Why a case is on the ledger of key and difficult disputes (重点疑难矛盾纠纷台账)."""
+
+    ESCALATED = "escalated", _("Escalated or referred")
+    MAJOR = "major", _("Major risk")
+    OVERDUE = "overdue", _("Overdue")
 
 
 class PartyRole(models.TextChoices):
@@ -68,6 +77,10 @@ class TeamRole(models.TextChoices):
     POLICE = "police", _("Police officer")
     GRID_WORKER = "grid_worker", _("Grid worker")
     AUXILIARY = "auxiliary", _("Auxiliary police")
+    STATION_LEADER = "station_leader", _("Police station leader")
+    STREET_CADRE = "street_cadre", _("Street office cadre")
+    JUDICIAL = "judicial", _("Judicial office")
+    UNIT_STAFF = "unit_staff", _("Staff of another unit")
     VOLUNTEER = "volunteer", _("Volunteer")
 
 
@@ -87,9 +100,23 @@ class EventKind(models.TextChoices):
     AGREEMENT = "agreement", _("Mediation agreement signed")
     REFERRAL = "referral", _("Referral updated")
     SUPERVISION = "supervision", _("Supervision instruction")
-    MEETING_DECISION = "meeting_decision", _("Joint meeting decision")
+    MEETING_DECISION = "meeting_decision", _("Meeting decision")
     FOLLOW_UP = "follow_up", _("Follow-up visit")
     CALL = "call", _("Two-way call")
+    CALL_ANSWERED = "call_answered", _("Call answered")
+    CALL_ESCALATED = "call_escalated", _("Unanswered call sent to the station")
+    TASK_DONE = "task_done", _("Task done")
+    CASE_EDITED = "case_edited", _("Case details corrected")
+    PARTY_ADDED = "party_added", _("Party added")
+    PARTY_CHANGED = "party_changed", _("Party details corrected")
+    HANDED_OVER = "handed_over", _("Handed to another lead handler")
+    GRID_MOVED = "grid_moved", _("Moved to another grid")
+    TEAM_CHANGED = "team_changed", _("Joint team changed")
+
+
+class MeetingKind(models.TextChoices):
+    JOINT = "joint", _("Joint meeting")                 # 联席会议: the street's difficult cases
+    COORDINATION = "coordination", _("Coordination meeting")  # 协调会: one or a few cases
 
 
 class ChoiceMethod(models.TextChoices):
@@ -141,3 +168,30 @@ class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("Satisfied")
     NEUTRAL = "neutral", _("Neutral")
     DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+class NoticeKind(models.TextChoices):
+    CALL = "call", _("A call to me or my grid")
+    ASSIGNED = "assigned", _("A case assigned or handed to me")
+    TASK = "task", _("A supervision instruction or meeting decision for me")
+    REFERRAL = "referral", _("A referral to my department")
+    DEADLINE_NEAR = "deadline_near", _("A deadline is near")
+    DEADLINE_PASSED = "deadline_passed", _("A deadline has passed")
+    FOLLOW_UP_DUE = "follow_up_due", _("A follow-up visit is due")
+    LEDGER = "ledger", _("A case on my ledger")
+    CALL_ESCALATED = "call_escalated", _("An unanswered call")
+    MOVED_IN = "moved_in", _("A case moved to my grid")
+
+
+class DueUnit(models.TextChoices):
+    HOURS = "hours", _("hours")
+    WORKING_DAYS = "working_days", _("working days")
+
+
+class Warning(models.TextChoices):
+    """The four-colour warning (四色预警), most urgent first."""
+
+    RED = "red", _("Red")
+    ORANGE = "orange", _("Orange")
+    YELLOW = "yellow", _("Yellow")
+    BLUE = "blue", _("Blue")

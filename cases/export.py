@@ -1,10 +1,12 @@
 """Excel export of the ledger (重点疑难矛盾纠纷台账) for the joint meeting.
 
 xlsxwriter in constant-memory mode with the cases streamed in chunks, so memory does not grow
-with the number of rows. Every cell is written as text; text that a spreadsheet would read as a
-formula (= + - @) is neutralised with a leading apostrophe. Phone numbers are masked and ID
-numbers left out: an export leaves the system, and nobody's role needs them on paper."""
+with the number of rows. Times are Excel dates in local time (Asia/Shanghai), so a leader can
+sort and filter by them; everything else is written as text, and text that a spreadsheet would
+read as a formula (= + - @) is neutralised with a leading apostrophe. Phone numbers are masked
+and ID numbers left out: an export leaves the system, and nobody's role needs them on paper."""
 
+from datetime import datetime
 from itertools import batched
 
 import xlsxwriter
@@ -12,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .choices import Category, PartyRole, Risk, State, Tier
-from .closing import why_on_ledger
 from .masking import mask_phone
 from .models import Party
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1000
+DATE_FORMAT = "yyyy-mm-dd hh:mm"  # read the same way by Excel, WPS and LibreOffice in Chinese
 
 
 def neutralise(value) -> str:
@@ -25,8 +27,9 @@ def neutralise(value) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+def _when(value) -> datetime | None:
+    # Excel has no time zones: the local wall-clock time, without its zone, to the second.
+    return timezone.localtime(value).replace(tzinfo=None, microsecond=0) if value else None
 
 
 def _labels(choices) -> dict[str, str]:
@@ -48,7 +51,7 @@ def columns():
         (_("lead handler"), 10, lambda c, now: c.lead_handler.get_full_name() if c.lead_handler else ""),
         (_("when it was reported"), 17, lambda c, now: _when(c.reported_at)),
         (_("due"), 17, lambda c, now: _when(c.due_at)),
-        (_("why on the ledger"), 16, lambda c, now: why_on_ledger(c, now)),
+        (_("why on the ledger"), 16, lambda c, now: c.ledger_reason_labels(now)),
         (_("reason for escalation"), 30, lambda c, now: c.escalation_reason),
         (_("referred to"), 16, lambda c, now: c.referred_to),
         (_("parties"), 36, lambda c, now: "；".join(
@@ -65,6 +68,7 @@ def write_ledger(queryset, out) -> int:
                                          "strings_to_urls": False})
     sheet = workbook.add_worksheet(_("Ledger")[:31])
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    date = workbook.add_format({"num_format": DATE_FORMAT, "align": "left"})
     cols = columns()
     for index, (title, width, _getter) in enumerate(cols):
         sheet.set_column(index, index, width)
@@ -84,7 +88,11 @@ def write_ledger(queryset, out) -> int:
             case.party_rows = parties.get(case.pk, [])
             rows += 1
             for index, (_title, _width, getter) in enumerate(cols):
-                sheet.write_string(rows, index, neutralise(getter(case, now)))
+                value = getter(case, now)
+                if isinstance(value, datetime):
+                    sheet.write_datetime(rows, index, value, date)
+                elif value is not None:
+                    sheet.write_string(rows, index, neutralise(value))
     workbook.close()
     return rows
 

@@ -1,3 +1,5 @@
+import re
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -6,21 +8,47 @@ from django.utils.translation import gettext_lazy as _
 
 from grids import access
 
-from .choices import OPEN_STATES, Category, Channel, Risk, State
+from . import permissions, workflow
+from .choices import OPEN_STATES, Category, Channel, Risk, State, Warning
 from .forms import DATE
 from .models import Case, Party
+from .warning import Warnings
+
+WHOLE_NUMBER = re.compile(r"^(\+?\d[\d-]{6,19}|\d{17}[\dXx])$")  # a phone or an ID number
 
 
-class CaseFilter(django_filters.FilterSet):
+class Folding:
+    """A filter form that folds on a phone: the search box stays in sight, the other filters fold
+    behind one toggle that counts the ones in use (templates/includes/filter_form.html)."""
+
+    shown = ("q",)
+
+    def shown_fields(self):
+        return [self.form[name] for name in self.shown if name in self.form.fields]
+
+    def folded_fields(self):
+        return [field for field in self.form if field.name not in self.shown]
+
+    def folded_in_use(self) -> int:
+        """How many of the folded filters the user has set (shown on the toggle)."""
+        return sum(1 for field in self.folded_fields() if self.data.get(field.html_name, "").strip())
+
+    def folded_errors(self) -> bool:
+        return any(field.errors for field in self.folded_fields()) if self.is_bound else False
+
+
+class CaseFilter(Folding, django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="search",
-        help_text=_("Case number, title, party name, phone or address"),
+        help_text=_("Case number, 110 incident number, title, party name or address; a whole phone or ID number"),
     )
     state = django_filters.ChoiceFilter(label=_("state"), choices=State.choices)
     category = django_filters.ChoiceFilter(label=_("category"), choices=Category.choices)
     channel = django_filters.ChoiceFilter(label=_("discovery channel"), choices=Channel.choices)
     risk = django_filters.ChoiceFilter(label=_("risk level"), choices=Risk.choices)
     grid = django_filters.ModelChoiceFilter(label=_("community grid"), queryset=None)
+    warning = django_filters.ChoiceFilter(label=_("warning colour"), choices=Warning.choices,
+                                          method="filter_warning")
     overdue = django_filters.BooleanFilter(
         label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
     )
@@ -42,6 +70,7 @@ class CaseFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.filters["grid"].queryset = access.visible_community_grids(user).select_related(
             "community"
         )
@@ -51,13 +80,24 @@ class CaseFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        parties = Party.objects.filter(
-            Q(name__icontains=value) | Q(phone__contains=value)
-        ).values("case_id")
-        return queryset.filter(
-            Q(number__icontains=value) | Q(title__icontains=value)
-            | Q(address__icontains=value) | Q(id__in=parties)
-        )
+        found = (Q(number__icontains=value) | Q(incident_number__icontains=value)
+                 | Q(title__icontains=value) | Q(address__icontains=value)
+                 | Q(id__in=Party.objects.filter(name__icontains=value).values("case_id")))
+        if WHOLE_NUMBER.match(value):
+            # A phone or ID number matches only whole, only where the user may see it in full,
+            # and the search is recorded like a reveal: a masked 192****7256 cannot be
+            # completed digit by digit.
+            parties = list(Party.objects.filter(
+                Q(phone=value) | Q(id_number__iexact=value),
+                case__in=permissions.revealable_cases(self.user)).select_related("case"))
+            if parties:
+                workflow.record_number_search(actor=self.user, parties=parties,
+                                              ip_address=self.request.META.get("REMOTE_ADDR") if self.request else None)
+            found |= Q(id__in=[p.case_id for p in parties])
+        return queryset.filter(found)
+
+    def filter_warning(self, queryset, name, value):
+        return queryset.filter(Warnings().q(value))
 
     def filter_open(self, queryset, name, value):
         return queryset.filter(state__in=OPEN_STATES) if value else queryset

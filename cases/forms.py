@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 from django import forms
@@ -8,9 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.roles import Role
 
-from .choices import Category, Risk, Satisfaction, Tier
+from .choices import Category, Risk, Satisfaction, TeamRole, Tier
+from .fields import BoundedModelMultipleChoiceField
 from .models import Case, Department, Party
 from .uploads import check_upload
+from .validators import (
+    CLOCK_SKEW,
+    REPORTED_YEARS_BACK,
+    check_between,
+    deadline_bounds,
+    years_before,
+)
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -40,6 +49,9 @@ class MultipleFileField(forms.FileField):
 
 
 class CaseForm(forms.ModelForm):
+    # One token per blank form, sent back with every retry of it (see workflow.create_case).
+    intake_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Case
         fields = [
@@ -58,6 +70,29 @@ class CaseForm(forms.ModelForm):
         self.fields["grid"].label_from_instance = lambda g: f"{g.community.name} · {g.name}"
         if len(grids) == 1:  # a worker with one grid need not choose it
             self.fields["grid"].initial = grids[0].pk
+        if not self.is_bound:
+            self.initial["intake_token"] = uuid.uuid4()
+
+    def save(self, commit=True):
+        self.instance.intake_token = self.cleaned_data.get("intake_token")
+        return super().save(commit=commit)
+
+    def clean_reported_at(self):
+        reported = self.cleaned_data["reported_at"]
+        now = timezone.now()
+        check_between(reported, earliest=years_before(now, REPORTED_YEARS_BACK), latest=now + CLOCK_SKEW)
+        return reported
+
+    def clean(self):
+        cleaned = super().clean()
+        occurred, reported = cleaned.get("occurred_at"), cleaned.get("reported_at")
+        if occurred is not None:
+            try:
+                check_between(occurred, earliest=years_before(timezone.now(), REPORTED_YEARS_BACK),
+                              latest=(reported or timezone.now()) + CLOCK_SKEW)
+            except forms.ValidationError as error:
+                self.add_error("occurred_at", error)
+        return cleaned
 
 
 class PartyForm(forms.ModelForm):
@@ -84,12 +119,18 @@ class CommentForm(forms.Form):
     text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}),
                            max_length=5000)
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_comment_%s")  # ids unique on the case page (a11y)
+        super().__init__(*args, **kwargs)
+
 
 # --- one small form per transition ---------------------------------------------------------
 
 
 class TransitionForm(forms.Form):
-    """Base: the version the user saw (for stale-form detection) and an optional note."""
+    """Base: the version the user saw (for stale-form detection) and an optional note.
+    `case_fields` are the case fields the form sets (its transition's entry in
+    cases/transitions.py exposes them; the workflow refuses any other)."""
 
     case_fields: tuple[str, ...] = ()
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -114,7 +155,7 @@ class TriageForm(TransitionForm):
     risk = forms.ChoiceField(label=_("risk level"), choices=Risk.choices)
     tier = forms.ChoiceField(label=_("tier"), choices=Tier.choices)
     lead_handler = forms.ModelChoiceField(label=_("lead handler"), queryset=None)
-    team = forms.ModelMultipleChoiceField(
+    team = BoundedModelMultipleChoiceField(
         label=_("joint team"), queryset=None, required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
@@ -126,7 +167,8 @@ class TriageForm(TransitionForm):
         queryset = get_user_model().objects.filter(pk__in=self.roles).order_by("username")
         for name in ("lead_handler", "team"):
             self.fields[name].queryset = queryset
-            self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.username
+            self.fields[name].label_from_instance = (  # each with their real role (辅警, not 民警)
+                lambda u: f"{u.get_full_name() or u.username}（{TeamRole(self.roles[u.pk]).label}）")
         if not self.is_bound:
             self.initial.update({"category": case.category, "risk": case.risk,
                                  "tier": case.tier or Tier.GRID})
@@ -143,7 +185,53 @@ class EscalateForm(TransitionForm):
     field_order = ["escalation_reason", "note"]
 
 
-class ReferForm(TransitionForm):
+class TeamMemberForm(forms.Form):
+    """Someone joins the joint team (联合调处): a colleague with an account, from the grid, the
+    station and street, or a department (selectors.team_candidates), or a named person
+    without one, with their unit and role."""
+
+    account = forms.TypedChoiceField(label=_("colleague with an account"), coerce=int, required=False,
+                                     empty_value=None)
+    name = forms.CharField(label=_("or: name of someone without an account"), max_length=100, required=False)
+    unit = forms.CharField(label=_("their unit"), max_length=100, required=False)
+    role = forms.ChoiceField(label=_("their role in the team"), required=False, choices=[
+        ("", _("— choose —")), *[(r.value, r.label) for r in (
+            TeamRole.CADRE, TeamRole.STREET_CADRE, TeamRole.JUDICIAL, TeamRole.UNIT_STAFF, TeamRole.VOLUNTEER)]])
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        kwargs.setdefault("prefix", "team")
+        super().__init__(*args, **kwargs)
+        self.people = {user.pk: (user, role) for user, role in candidates}
+        self.fields["account"].choices = [("", _("— choose —"))] + [
+            (user.pk, f"{user.get_full_name() or user.username}（{TeamRole(role).label}）")
+            for user, role in candidates]
+
+    def clean(self):
+        cleaned = super().clean()
+        account, name = cleaned.get("account"), (cleaned.get("name") or "").strip()
+        if account is None and not name:
+            self.add_error("account", _("Choose a colleague, or give the name of someone without an account."))
+        elif account is not None and name:
+            self.add_error("name", _("Either a colleague with an account or a named person, not both."))
+        elif name and not cleaned.get("role"):
+            self.add_error("role", _("Say in what role they join the team."))
+        elif name and not (cleaned.get("unit") or "").strip():
+            self.add_error("unit", _("Give their unit or organisation."))
+        return cleaned
+
+    def member(self) -> dict:
+        """What to add: {"user", "role"} or {"name", "unit", "role"}."""
+        if self.cleaned_data["account"] is not None:
+            user, role = self.people[self.cleaned_data["account"]]
+            return {"user": user, "role": role}
+        return {"name": self.cleaned_data["name"].strip(), "unit": self.cleaned_data["unit"].strip(),
+                "role": self.cleaned_data["role"]}
+
+
+class ReferralFields(forms.Form):
+    """A referral to a department: the leaders' "refer" step and a handler's direct referral
+    (SendReferralForm) ask the same."""
+
     department = forms.ModelChoiceField(label=_("department"), queryset=Department.objects.all())
     deadline = forms.DateField(label=_("deadline"), widget=DATE)
     request = forms.CharField(label=_("what is asked of the department"), max_length=5000,
@@ -151,7 +239,6 @@ class ReferForm(TransitionForm):
     contact = forms.ModelChoiceField(
         label=_("department contact account (sees this case only)"), required=False,
         queryset=get_user_model().objects.filter(groups__name=Role.DEPARTMENT).order_by("username"))
-    field_order = ["department", "deadline", "request", "contact", "note"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -159,21 +246,50 @@ class ReferForm(TransitionForm):
         if not self.is_bound:
             self.initial.setdefault("deadline", timezone.localdate() + timedelta(days=10))
 
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        check_between(deadline, **deadline_bounds())
+        return deadline
+
     def clean(self):
         cleaned = super().clean()
-        department, contact, deadline = (cleaned.get(k) for k in ("department", "contact", "deadline"))
+        department, contact = cleaned.get("department"), cleaned.get("contact")
         if contact and department and not department.contacts.filter(pk=contact.pk).exists():
             self.add_error("contact", _("This account is not a contact of the chosen department."))
-        if deadline and deadline < timezone.localdate():
-            self.add_error("deadline", _("The deadline cannot be in the past."))
         return cleaned
+
+    def referral(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("department", "deadline", "request", "contact")}
+
+
+class ReferForm(ReferralFields, TransitionForm):
+    case_fields = ("referred_to",)
+    field_order = ["department", "deadline", "request", "contact", "note"]
 
     def changes(self):
         return {"referred_to": self.cleaned_data["department"].name}
 
     def extra(self):
-        keys = ("department", "deadline", "request", "contact")
-        return {"referral": {k: self.cleaned_data[k] for k in keys}}
+        return {"referral": self.referral()}
+
+
+class SendReferralForm(ReferralFields):
+    """转办 without escalating: the case stays with its handler (cases/loop.py send_referral)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "send_referral")  # ids unique on the case page (a11y)
+        super().__init__(*args, **kwargs)
+
+
+class SettleOnSpotForm(TransitionForm):
+    """当场化解: what the handler did and what the parties agreed, there and then."""
+
+    case_fields = ("resolution",)
+    resolution = forms.CharField(
+        label=_("how it was settled on the spot"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
+        help_text=_("Who was there, what each side agreed to, and what the handler did."),
+    )
+    field_order = ["resolution", "note"]
 
 
 class ResolveForm(TransitionForm):
@@ -219,42 +335,35 @@ class WithdrawForm(TransitionForm):
     field_order = ["withdrawal_reason", "note"]
 
 
-TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
-    "triage": TriageForm,
-    "start_mediation": TransitionForm,
-    "escalate": EscalateForm,
-    "refer": ReferForm,
-    "assign_mediation": TransitionForm,
-    "resolve": ResolveForm,
-    "reopen": ReopenForm,
-    "close": TransitionForm,
-    "withdraw": WithdrawForm,
-}
-
-TRANSITION_LABELS = {
-    "triage": _("Triage"),
-    "start_mediation": _("Start mediation"),
-    "escalate": _("Escalate"),
-    "refer": _("Refer to a department"),
-    "assign_mediation": _("Put a mediation team on it"),
-    "resolve": _("Mark resolved"),
-    "reopen": _("Reopen"),
-    "close": _("Close the case"),
-    "withdraw": _("Withdraw"),
-}
-
-
 # --- closing the loop ----------------------------------------------------------------------
 
 class SupervisionForm(forms.Form):
+    """督办: an instruction with a deadline to a chosen person in scope (the lead handler by
+    default; see selectors.supervision_candidates)."""
+
+    assignee = forms.TypedChoiceField(label=_("who is to act"), coerce=int, required=False, empty_value=None)
     text = forms.CharField(label=_("instruction"), max_length=5000,
                            widget=forms.Textarea(attrs={"rows": 2}))
     deadline = forms.DateField(label=_("deadline"), widget=DATE)
 
+    def __init__(self, *args, candidates=(), **kwargs):
+        kwargs.setdefault("auto_id", "id_supervision_%s")  # ids unique on the case page (a11y)
+        super().__init__(*args, **kwargs)
+        self.people = {user.pk: user for user, _label in candidates}
+        self.fields["assignee"].choices = [
+            (user.pk, f"{user.get_full_name() or user.get_username()}（{label}）") for user, label in candidates
+        ]
+        if candidates:
+            self.fields["assignee"].initial = candidates[0][0].pk
+
+    def clean_assignee(self):
+        """A listed person (TypedChoiceField checked the choice), or None: the lead handler."""
+        chosen = self.cleaned_data["assignee"]
+        return None if chosen is None else self.people[chosen]
+
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
-        if deadline < timezone.localdate():
-            raise forms.ValidationError(_("The deadline cannot be in the past."))
+        check_between(deadline, **deadline_bounds())
         return deadline
 
 
@@ -308,6 +417,13 @@ class MeetingForm(forms.Form):
         if len(streets) == 1:
             self.fields["street"].initial = streets[0].pk
 
+    def clean_held_on(self):
+        held_on = self.cleaned_data["held_on"]
+        now = timezone.now()
+        year = timedelta(days=366)
+        check_between(held_on, earliest=now - year, latest=now + year)
+        return held_on
+
 
 class DecisionForm(forms.Form):
     decision = forms.CharField(label=_("decision"), max_length=5000,
@@ -319,6 +435,11 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = people
         self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        check_between(deadline, **deadline_bounds())
+        return deadline
 
     def clean(self):
         cleaned = super().clean()

@@ -3,16 +3,24 @@ of queries, whatever the number of cases, parties or events."""
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Exists, OuterRef, Q, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from grids import access
 from grids.models import PoliceGrid
 from grids.roles import Role
-from grids.selectors import people_on_grids, people_on_police_grids
+from grids.selectors import leaders_over_grid, people_on_grids, people_on_police_grids
 
-from .choices import OPEN_STATES, State, TeamRole
+from . import permissions, timeline
+from .choices import OPEN_STATES, DepartmentKind, ReferralStatus, State, TeamRole, Warning
+from .grants import roles_by_case as grants_of
 from .masking import mask_id_number, mask_phone
-from .models import Case, Party
+from .models import Case, CaseEvent, FollowUp, Party, Referral, Task
+from .transitions import LABELS, REGISTRY
+from .warning import Warnings
 
 LIST_RELATED = ("grid__community", "lead_handler")
 WORKBENCH_ROWS = 10
@@ -20,25 +28,63 @@ WORKBENCH_ROWS = 10
 
 def case_list(user):
     """Visible cases with what a list row shows, newest first."""
-    return access.visible_cases(user).select_related(*LIST_RELATED)
+    return permissions.visible_cases(user).select_related(*LIST_RELATED)
 
 
 def handlers_for(case: Case) -> list[tuple]:
     """Who can be lead handler or on the joint team: the grid's workers and the police of the
-    police grids covering it, as (user, TeamRole). Three queries."""
-    police_grid_ids = list(
-        PoliceGrid.objects.filter(links__community_grid_id=case.grid_id).values_list("id", flat=True)
-    )
+    police grids covering it, as (user, TeamRole). Two queries."""
+    police_grids = PoliceGrid.objects.filter(links__community_grid_id=case.grid_id).values("id")  # subquery
     people = [(u, TeamRole.GRID_WORKER) for u in people_on_grids([case.grid_id]).get(case.grid_id, [])]
-    police = people_on_police_grids(police_grid_ids)
+    police = people_on_police_grids(police_grids)
     for users in police.values():
         for user in users:
-            people.append((user, TeamRole.POLICE))
+            people.append((user, TeamRole.AUXILIARY if user.police_role == Role.AUXILIARY else TeamRole.POLICE))
     seen, unique = set(), []
     for user, role in people:
         if user.pk not in seen:
             seen.add(user.pk)
             unique.append((user, role))
+    return unique
+
+
+def team_candidates(case: Case) -> list[tuple]:
+    """Who may join a case's joint team, as (user, TeamRole): the grid's workers and police
+    (with their real role), the station leaders and street cadres over the grid, and the
+    department contacts (the judicial office as such). Six queries."""
+    people = list(handlers_for(case))
+    people += [(u, TeamRole.STATION_LEADER) for u in leaders_over_grid(case.grid_id, station=True)]
+    people += [(u, TeamRole.STREET_CADRE) for u in leaders_over_grid(case.grid_id, station=False, street=True)]
+    contacts = (get_user_model().objects.filter(groups__name=Role.DEPARTMENT, is_active=True)
+                .prefetch_related("departments").order_by("username"))
+    for user in contacts:
+        kinds = {d.kind for d in user.departments.all()}
+        people.append((user, TeamRole.JUDICIAL if DepartmentKind.JUSTICE in kinds else TeamRole.UNIT_STAFF))
+    seen, unique = set(), []
+    for user, role in people:
+        if user.pk not in seen:
+            seen.add(user.pk)
+            unique.append((user, role))
+    return unique
+
+
+def supervision_candidates(case: Case, handlers=None) -> list[tuple]:
+    """Who a 督办 may go to, as (user, role label): the lead handler first, then the joint
+    team's colleagues with an account, then the grid's workers and police (`handlers`, from
+    handlers_for, when the caller has them already). The team comes from the case page's
+    prefetch."""
+    if handlers is None:
+        handlers = handlers_for(case)
+    people = []
+    if case.lead_handler_id:
+        people.append((case.lead_handler, _("lead handler")))
+    people += [(m.user, m.get_role_display()) for m in case.team.all() if m.user_id]
+    people += [(user, TeamRole(role).label) for user, role in handlers]
+    seen, unique = set(), []
+    for user, label in people:
+        if user.pk not in seen and user.is_active:
+            seen.add(user.pk)
+            unique.append((user, label))
     return unique
 
 
@@ -67,15 +113,68 @@ def party_views(parties, *, revealed_ids=frozenset()) -> list[PartyView]:
 def case_detail(user, pk):
     """The case with everything its page shows (raises DoesNotExist outside the user's scope)."""
     return (
-        access.visible_cases(user)
+        permissions.visible_cases(user)
         .select_related("grid__community__street", "lead_handler", "created_by")
         .prefetch_related("parties", "attachments", "team__user")
         .get(pk=pk)
     )
 
 
-def timeline(case):
-    return case.events.select_related("actor").order_by("at", "id")
+def case_timeline(case) -> list[timeline.EventView]:
+    """The case's timeline as its page shows it, in the reader's language. One query."""
+    return timeline.views(case.events.select_related("actor").order_by("at", "id"), step_labels=LABELS)
+
+
+@dataclass
+class CaseMediation:
+    choices: list
+    sessions: list
+    agreement: object | None
+
+
+# A session's people and rooms: mediators, other participants, the back-to-back parts with
+# their parties (four queries, whatever the number of sessions).
+SESSION_RELATED = ("mediators", "participants", "parts__parties")
+
+
+def case_mediation(case) -> CaseMediation:
+    """The mediation part of a case page: current mediators, sessions, agreement. Three to
+    seven queries (reverse relations: the cases app does not import the mediators app)."""
+    try:
+        agreement = case.agreement
+    except ObjectDoesNotExist:
+        agreement = None
+    return CaseMediation(
+        choices=list(case.mediator_choices.filter(active=True).select_related("mediator", "party")),
+        sessions=list(case.sessions.prefetch_related(*SESSION_RELATED).order_by("held_at", "id")),
+        agreement=agreement,
+    )
+
+
+@dataclass
+class CaseFile:
+    sessions: list
+    agreement: object | None
+    referrals: list
+    follow_ups: list
+
+
+def case_file(case) -> CaseFile:
+    """What the case file (卷宗) prints beside the case, its parties and timeline: sessions, the
+    agreement with who signed it, referrals, follow-up visits. Ten queries, whatever their
+    number (reverse relations: the cases app does not import the mediators app)."""
+    try:
+        agreement = case.agreement
+    except ObjectDoesNotExist:
+        agreement = None
+    else:
+        prefetch_related_objects([agreement], "parties", "mediators")
+    return CaseFile(
+        sessions=list(case.sessions.prefetch_related(*SESSION_RELATED).order_by("held_at", "id")),
+        agreement=agreement,
+        referrals=list(case.referrals.select_related("department")),
+        follow_ups=list(case.follow_ups.select_related("done_by")),
+    )
 
 
 @dataclass
@@ -87,24 +186,27 @@ class Section:
 
 def workbench(user) -> list[Section]:
     """工作台: what awaits this user, each section capped and counted."""
-    visible = access.visible_cases(user)
-    now = timezone.now()
+    visible = permissions.visible_cases(user)
+    scope = access.scope_of(user)
     sections = []
 
     def add(key, queryset, order):
         rows = list(queryset.select_related(*LIST_RELATED).order_by(*order)[:WORKBENCH_ROWS])
         sections.append(Section(key, rows, queryset.count()))
 
-    if access.has_role(user, Role.MEDIATOR):
-        add("my_mediations", visible.filter(
-            state__in=OPEN_STATES, mediator_choices__mediator__user=user,
-            mediator_choices__active=True).distinct(), ["due_at", "id"])
-    if access.has_role(user, *access.ACTION_ROLES["triage"]):
+    mediated = [case_id for case_id, roles in grants_of(user).items() if Role.MEDIATOR in roles]
+    if mediated:
+        add("my_mediations", visible.open().filter(id__in=mediated), ["due_at", "id"])
+    triage_roles = REGISTRY["triage"].roles
+    if scope.everything:
         add("awaiting_triage", visible.filter(state=State.REPORTED), ["due_at", "id"])
-    add("mine", visible.filter(state__in=OPEN_STATES, lead_handler=user), ["due_at", "id"])
-    add("reported_by_me", visible.filter(state__in=OPEN_STATES, created_by=user).exclude(lead_handler=user),
+    elif scope.grids_where(*triage_roles):
+        add("awaiting_triage", visible.filter(state=State.REPORTED, grid_id__in=scope.grids_where(*triage_roles)),
+            ["due_at", "id"])
+    add("mine", visible.open().filter(lead_handler=user), ["due_at", "id"])
+    add("reported_by_me", visible.open().filter(created_by=user).exclude(lead_handler=user),
         ["-reported_at", "-id"])
-    add("overdue", visible.filter(state__in=OPEN_STATES, due_at__lt=now), ["due_at", "id"])
+    add("overdue", visible.overdue(), ["due_at", "id"])
     add("recent", visible, ["-updated_at", "-id"])
     return sections
 
@@ -113,10 +215,8 @@ def workbench(user) -> list[Section]:
 
 
 def ledger(user):
-    """重点疑难矛盾纠纷台账 of the user's scope: escalated / referred, major risk, or overdue."""
-    from .closing import ledger_filter
-
-    return access.visible_cases(user).filter(ledger_filter()).select_related(*LIST_RELATED)
+    """重点疑难矛盾纠纷台账 of the grids the user leads: escalated / referred, major risk, overdue."""
+    return permissions.led_cases(user).on_ledger().select_related(*LIST_RELATED)
 
 
 def case_loop(case):
@@ -133,12 +233,14 @@ def case_loop(case):
 class Dashboard:
     by_state: list          # [(state, label, count)]
     by_grid: list           # [(grid, count)]
+    by_warning: list        # [(colour, label, count)] of open cases
     open_total: int
     resolved_this_month: int
     success_rate: float | None  # 化解率: resolved or closed / accepted this year (not withdrawn)
     overdue: int
     escalated_waiting: int
     late_calls: int
+    settled_on_spot: int  # this year, by the handler on the spot
     month_start: object
     year_start: object
 
@@ -148,24 +250,24 @@ class Dashboard:
 
 
 def dashboard(user) -> Dashboard:
-    """The leaders' figures for their scope, each one a count over visible cases. Five queries."""
-    from django.db.models import Count, Q
-
-    from .closing import late_calls
-    from .models import Call
-
+    """The leaders' figures for the grids they lead, each one a count over those cases."""
     now = timezone.now()
     local = timezone.localtime(now)
     month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     year_start = month_start.replace(month=1)
-    visible = access.visible_cases(user)
+    visible = permissions.led_cases(user)
+    warnings = Warnings(now)
     totals = visible.aggregate(
+        **{f"warning_{colour}": Count("id", filter=warnings.q(colour)) for colour in Warning.values},
         open_total=Count("id", filter=Q(state__in=OPEN_STATES)),
         resolved_this_month=Count("id", filter=Q(resolved_at__gte=month_start, state__in=[State.RESOLVED, State.CLOSED])),
         overdue=Count("id", filter=Q(state__in=OPEN_STATES, due_at__lt=now)),
         escalated_waiting=Count("id", filter=Q(state=State.ESCALATED)),
         succeeded=Count("id", filter=Q(reported_at__gte=year_start, state__in=[State.RESOLVED, State.CLOSED])),
         accepted=Count("id", filter=Q(reported_at__gte=year_start) & ~Q(state=State.WITHDRAWN)),
+        # 当场化解: resolved this year by the handler on the spot (and not reopened since)
+        settled_on_spot=Count("id", filter=Q(resolved_at__gte=year_start) & Q(Exists(
+            CaseEvent.objects.filter(case=OuterRef("pk"), action="settle_on_spot")))),
     )
     states = dict(visible.filter(state__in=OPEN_STATES).values_list("state").annotate(n=Count("id")))
     by_state = [(s, State(s).label, states.get(s, 0)) for s in OPEN_STATES]
@@ -173,32 +275,35 @@ def dashboard(user) -> Dashboard:
                        .order_by("-n", "grid"))
     grids = {g.pk: g for g in access.visible_community_grids(user).select_related("community")
              .filter(pk__in=[row["grid"] for row in grid_counts])}
-    scope = access.scope_of(user)
-    calls = Call.objects.filter(late_calls(now))
-    if not scope.everything:
-        calls = calls.filter(grid_id__in=scope.community_grid_ids)
+    calls = permissions.visible_calls(user).late(now)
     return Dashboard(
         by_state=by_state, by_grid=[(grids[row["grid"]], row["n"]) for row in grid_counts],
+        by_warning=[(c, Warning(c).label, totals[f"warning_{c}"]) for c in Warning.values],
         open_total=totals["open_total"], resolved_this_month=totals["resolved_this_month"],
         success_rate=totals["succeeded"] / totals["accepted"] if totals["accepted"] else None,
         overdue=totals["overdue"], escalated_waiting=totals["escalated_waiting"],
-        late_calls=calls.count(), month_start=month_start, year_start=year_start,
+        late_calls=calls.count(), settled_on_spot=totals["settled_on_spot"],
+        month_start=month_start, year_start=year_start,
     )
 
 
 def workbench_loop(user) -> dict:
-    """What the closing loop puts on a work bench: my tasks (督办, meeting decisions), calls I
-    must answer, follow-up visits due in my scope. Each list capped, each counted."""
-    from .closing import calls_to_answer
-    from .models import FollowUp, Task
-
+    """What the closing loop puts on a work bench: referrals sent to me as a department contact,
+    my tasks (督办, meeting decisions), calls I must answer, follow-up visits due on the grids
+    where I may record them. Each capped, counted."""
     tasks = Task.objects.filter(assignee=user, done_at__isnull=True).select_related("case", "issued_by")
-    calls = calls_to_answer(user).select_related("grid__community", "caller", "case")
-    follow_ups = FollowUp.objects.filter(done_at__isnull=True, case__in=access.visible_cases(user),
-                                         case__state=State.RESOLVED).select_related("case")
-    if not access.has_role(user, *access.ACTION_ROLES["follow_up"]):
-        follow_ups = follow_ups.none()
+    calls = permissions.calls_to_answer(user).select_related("grid__community", "caller", "case")
+    scope = access.scope_of(user)
+    follow_ups = FollowUp.objects.filter(done_at__isnull=True, case__state=State.RESOLVED).select_related("case")
+    if not scope.everything:
+        follow_ups = follow_ups.filter(case__grid_id__in=scope.grids_where(*permissions.ACTIONS["follow_up"].roles))
+    referrals = Referral.objects.none()
+    if Role.DEPARTMENT in access.roles_of(user):  # a department contact: what was sent to me
+        referrals = (Referral.objects.filter(contact=user, status__in=(ReferralStatus.SENT, ReferralStatus.RECEIVED))
+                     .select_related("case", "department", "sent_by"))
     return {
+        "referrals": list(referrals.order_by("deadline", "id")[:WORKBENCH_ROWS]),
+        "referrals_total": referrals.count(),
         "tasks": list(tasks.order_by("deadline", "id")[:WORKBENCH_ROWS]), "tasks_total": tasks.count(),
         "calls": list(calls.order_by("respond_by", "id")[:WORKBENCH_ROWS]), "calls_total": calls.count(),
         "follow_ups": list(follow_ups.order_by("due_on", "id")[:WORKBENCH_ROWS]),

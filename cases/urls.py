@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import case, ledger, loop, meetings
+from .views import case, corrections, ledger, loop, meetings, notices, paperwork, team
 
 app_name = "cases"
 urlpatterns = [
@@ -9,15 +9,25 @@ urlpatterns = [
     path("cases/new/", case.case_create, name="create"),
     path("cases/<int:pk>/", case.case_detail, name="detail"),
     path("cases/<int:pk>/act/<slug:action>/", case.case_transition, name="transition"),
+    path("cases/<int:pk>/file/", paperwork.case_file, name="case_file"),
     path("cases/<int:pk>/comment/", case.case_comment, name="comment"),
     path("cases/<int:pk>/attachments/", case.case_attach, name="attach"),
     path("cases/<int:pk>/attachments/<int:attachment_pk>/", case.attachment_download,
          name="attachment"),
     path("cases/<int:pk>/parties/<int:party_pk>/reveal/", case.party_reveal, name="reveal"),
+    path("cases/<int:pk>/edit/", corrections.case_edit, name="edit"),
+    path("cases/<int:pk>/parties/new/", corrections.party_add, name="party_add"),
+    path("cases/<int:pk>/parties/<int:party_pk>/edit/", corrections.party_edit, name="party_edit"),
+    path("cases/<int:pk>/lead-handler/", corrections.hand_over, name="hand_over"),
+    path("cases/<int:pk>/grid/", corrections.move_grid, name="move_grid"),
     path("cases/<int:pk>/referrals/<int:referral_pk>/receive/", loop.referral_receive,
          name="referral_receive"),
     path("cases/<int:pk>/referrals/<int:referral_pk>/close/", loop.referral_close,
          name="referral_close"),
+    path("cases/<int:pk>/referrals/new/", loop.referral_send, name="referral_send"),
+    path("cases/<int:pk>/team/", team.team_page, name="team"),
+    path("cases/<int:pk>/team/<int:member_pk>/remove/", team.team_remove, name="team_remove"),
+    path("cases/<int:pk>/meetings/new/", meetings.meeting_call, name="meeting_call"),
     path("cases/<int:pk>/supervise/", loop.supervise, name="supervise"),
     path("cases/<int:pk>/tasks/<int:task_pk>/done/", loop.task_done, name="task_done"),
     path("cases/<int:pk>/follow-ups/<int:follow_up_pk>/", loop.follow_up, name="follow_up"),
@@ -31,6 +41,12 @@ urlpatterns = [
     path("meetings/new/", meetings.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/items/<int:item_pk>/", meetings.meeting_decide, name="meeting_decide"),
+    path("meetings/<int:pk>/items/<int:item_pk>/drop/", meetings.meeting_drop_item, name="meeting_drop_item"),
     path("meetings/<int:pk>/minutes/", meetings.meeting_minutes, name="meeting_minutes"),
     path("meetings/<int:pk>/print/", meetings.meeting_print, name="meeting_print"),
+    path("notifications/", notices.notifications, name="notifications"),
+    path("notifications/count/", notices.notification_count, name="notification_count"),
+    path("notifications/read/", notices.notifications_read, name="notifications_read"),
+    path("notifications/settings/", notices.notification_settings, name="notification_settings"),
+    path("notifications/<int:pk>/", notices.notification_open, name="notification_open"),
 ]

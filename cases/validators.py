@@ -1,6 +1,8 @@
 import re
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -29,3 +31,38 @@ def validate_id_number(value: str) -> None:
             _("Enter a valid 18-character resident ID number (check the last character)."),
             code="id_number",
         )
+
+
+# Plausible dates: a form refuses a date far in the past or future (a mistyped year) with a
+# message next to the field, instead of storing it or overflowing a due-date computation.
+REPORTED_YEARS_BACK = 10   # a dispute logged today was reported at most this long ago
+DEADLINE_DAYS_AHEAD = 366  # deadlines within a year
+FULFIL_YEARS_AHEAD = 5     # an agreement fulfilled within five years of signing
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _show(value) -> str:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return value.strftime("%Y-%m-%d")
+
+
+def check_between(value, *, earliest=None, latest=None) -> None:
+    """Refuse `value` (a date or an aware datetime) outside [earliest, latest]."""
+    if value is None:
+        return
+    if earliest is not None and value < earliest:
+        raise ValidationError(_("This is too early: the earliest allowed is %(when)s.") % {"when": _show(earliest)},
+                              code="too_early")
+    if latest is not None and value > latest:
+        raise ValidationError(_("This is too late: the latest allowed is %(when)s.") % {"when": _show(latest)},
+                              code="too_late")
+
+
+def years_before(moment, years: int):
+    return moment - timedelta(days=365 * years + years // 4)
+
+
+def deadline_bounds() -> dict:
+    today = timezone.localdate()
+    return {"earliest": today, "latest": today + timedelta(days=DEADLINE_DAYS_AHEAD)}

@@ -1,78 +1,30 @@
 """Every write to a case goes through here: one function per write, each in one transaction,
-each leaving a CaseEvent on the timeline. Views never call a transition or save a case."""
+each leaving a CaseEvent on the timeline. Views never call a transition or save a case.
 
+`run_transition` is the only caller of a transition: it reads the step's entry in the registry
+(cases/transitions.py) and asks cases/permissions.py whether the actor may take it now."""
+
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from grids import access
-
+from . import notices, permissions
 from .choices import EventKind
 from .due import compute_due
-from .models import (
-    Attachment,
-    Case,
-    CaseEvent,
-    CaseSequence,
-    CaseTeamMember,
-    Party,
-    PersonalDataDisclosure,
-)
+from .errors import DuplicateIntake, StaleCase, TransitionNotAvailable, WorkflowError
+from .models import Attachment, Case, CaseSequence, Party, PersonalDataDisclosure, attachment_path
+from .timeline import record_event
+from .transitions import REGISTRY, unmet_message
 
-# The case fields each transition's form may set (nothing else is taken from the request).
-TRANSITION_FIELDS = {
-    "triage": {"category", "risk", "tier", "lead_handler"},
-    "start_mediation": set(),
-    "escalate": {"escalation_reason"},
-    "refer": {"referred_to"},
-    "assign_mediation": set(),
-    "resolve": {"resolution", "settled_without_agreement"},
-    "reopen": set(),
-    "close": set(),
-    "withdraw": {"withdrawal_reason"},
-}
-NOTE_REQUIRED = {"reopen"}
-
-
-class WorkflowError(Exception):
-    """A write refused with a message for the user; nothing was changed."""
-
-
-class StaleCase(WorkflowError):
-    def __init__(self, case: Case, last_event: CaseEvent | None):
-        self.case = case
-        self.last_event = last_event
-        if last_event is not None:
-            message = _(
-                "This case was already changed by %(who)s at %(when)s. Your input is kept "
-                "below; check the current status and submit again if it still applies."
-            ) % {
-                "who": last_event.actor.get_full_name() or last_event.actor.get_username(),
-                "when": timezone.localtime(last_event.at).strftime("%Y-%m-%d %H:%M:%S"),
-            }
-        else:
-            message = _("This case was changed in the meantime. Check it and submit again.")
-        super().__init__(message)
-
-
-class TransitionNotAvailable(WorkflowError):
-    pass
-
-
-def _unmet_conditions_message(case: Case, method) -> str:
-    """Say which condition of the transition is not met, in the user's words."""
-    messages = {
-        "mediator_chosen": _("Choose a mediator from the mediation supermarket first."),
-        "follow_up_done": _("Record a follow-up visit that found the agreement kept first."),
-        "has_resolution": _("Record the mediation agreement, or that the parties settled without one, and the resolution summary."),
-    }
-    conditions = method._django_fsm.get_transition(case.state).conditions
-    unmet = [c.__name__ for c in conditions if not c(case)]
-    return " ".join(str(messages[name]) for name in unmet if name in messages) or _(
-        "The case is not ready for this step: fill in what it asks for.")
+__all__ = [
+    "DuplicateIntake", "StaleCase", "TransitionNotAvailable", "WorkflowError", "add_attachments", "add_comment",
+    "allocate_number", "create_case", "disclose_on_paper", "disclose_party", "record_number_search",
+    "run_transition",
+]
 
 
 def allocate_number(*, street, year: int) -> str:
@@ -87,35 +39,39 @@ def allocate_number(*, street, year: int) -> str:
     return f"{street.prefix}-{year}-{sequence.last:06d}"
 
 
-def record_event(*, case, actor, kind, action="", from_state="", to_state="", note="", data=None):
-    """Append to the case timeline. Call only inside the transaction of the change it records."""
-    return CaseEvent.objects.create(
-        case=case, actor=actor, kind=kind, action=action, from_state=from_state,
-        to_state=to_state, note=note, data=data or {},
-    )
-
-
-def _describe(value):
-    if hasattr(value, "get_full_name"):
-        return value.get_full_name() or value.get_username()
-    return value
-
-
 @transaction.atomic
 def create_case(*, actor, case: Case, parties: list[Party], files=(), note: str = "") -> Case:
     """Log a new dispute (state: reported) with its parties and attachments.
 
-    `case` and `parties` are unsaved, already validated instances (from the intake forms)."""
-    if not access.can_create_in(actor, case.grid):
+    `case` and `parties` are unsaved, already validated instances (from the intake forms).
+    A form sent twice (a retry after a lost answer) carries the same `intake_token`: the
+    second time nothing is created and DuplicateIntake names the case of the first."""
+    if not permissions.can_create_in(actor, case.grid):
         raise PermissionDenied
+    if case.intake_token is not None:
+        earlier = Case.objects.filter(intake_token=case.intake_token).first()
+        if earlier is not None:
+            raise DuplicateIntake(earlier)
+    with _files_removed_on_failure() as stored:
+        return _create_case(actor=actor, case=case, parties=parties, files=files, note=note, stored=stored)
+
+
+def _create_case(*, actor, case, parties, files, note, stored) -> Case:
     street = case.grid.community.street
     case.number = allocate_number(
         street=street, year=timezone.localtime(case.reported_at).year
     )
     case.created_by = actor
     case.due_at = compute_due(risk=case.risk, start=case.reported_at)
-    case.full_clean(exclude=["number", "created_by", "state"])  # state is protected (FSM)
-    case.save()
+    case.full_clean(exclude=["number", "created_by", "state", "intake_token"])  # state is protected (FSM)
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError:
+        earlier = Case.objects.filter(intake_token=case.intake_token).first() if case.intake_token else None
+        if earlier is None:
+            raise
+        raise DuplicateIntake(earlier) from None  # the same form, sent twice at once
     for party in parties:
         party.case = case
         party.full_clean()
@@ -123,81 +79,79 @@ def create_case(*, actor, case: Case, parties: list[Party], files=(), note: str 
     record_event(case=case, actor=actor, kind=EventKind.CREATED, to_state=case.state, note=note,
            data={"channel": case.channel, "risk": case.risk})
     for upload in files:
-        _store_attachment(case=case, actor=actor, upload=upload)
+        _store_attachment(case=case, actor=actor, upload=upload, stored=stored)
     return case
 
 
 @transaction.atomic
 def run_transition(*, case_id: int, action: str, actor, version: int, changes=None,
-                   team=(), referral=None, note: str = "") -> Case:
+                   note: str = "", **extra) -> Case:
     """Take transition `action` on the case, as `actor`, against the `version` they saw.
 
     Locks the row, refuses a stale version (someone else was faster) and any action that is
-    not among the actor's available transitions, applies the form's field changes, checks the
-    transition's conditions, runs it, saves and writes the timeline — all or nothing. Its side
-    effects run in the same transaction: the joint team (triage), the referral to a department
-    (refer: `referral` holds department, deadline, request and contact), the follow-up visit
-    (resolve)."""
+    not among the actor's capabilities now, applies the form's field changes, checks the
+    transition's conditions, runs it, saves, runs its side effects and writes the timeline —
+    all or nothing. `extra` holds what the effects need (the joint team, the referral)."""
     changes = dict(changes or {})
     case = Case.objects.select_for_update().select_related("grid").get(pk=case_id)
     if case.version != version:
         raise StaleCase(case, case.events.select_related("actor").order_by("-at", "-id").first())
-    if action not in access.available_transitions(actor, case):
-        raise TransitionNotAvailable(
-            _("“%(action)s” is not possible for you on this case in its current state.")
-            % {"action": action}
-        )
-    unexpected = set(changes) - TRANSITION_FIELDS[action]
+    spec = REGISTRY.get(action)
+    if spec is None or action not in permissions.transitions_for(actor, case):
+        raise TransitionNotAvailable(_("That step is not possible for you on this case in its current state."))
+    unexpected = set(changes) - spec.fields
     if unexpected:
         raise ValueError(f"fields not set by {action}: {sorted(unexpected)}")
-    if action in NOTE_REQUIRED and not note.strip():
+    if spec.note_required and not note.strip():
         raise WorkflowError(_("Say why in the note."))
     for field, value in changes.items():
         setattr(case, field, value)
-    if action == "triage":
-        case.due_at = compute_due(risk=case.risk, tier=case.tier, start=timezone.now())
+    for prepare in spec.prepare:
+        prepare(case=case, actor=actor, extra=extra)
     method = getattr(case, action)
     if not can_proceed(method):
-        raise WorkflowError(_unmet_conditions_message(case, method))
+        raise WorkflowError(unmet_message(case, action))
     from_state = case.state
     method()
     case.version += 1
     case.save()
-    data = {field: str(_describe(value)) for field, value in changes.items()}
-    if action == "triage":
-        for member, role in team:
-            CaseTeamMember.objects.get_or_create(case=case, user=member, defaults={"role": role})
-        if team:
-            data["team"] = "、".join(_describe(m) for m, _r in team)
-        data["due_at"] = timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M")
-    if action == "refer":
-        from .closing import create_referral
-
-        if not referral:
-            raise WorkflowError(_("Choose the department and the deadline."))
-        create_referral(case=case, actor=actor, **referral)
-    elif action == "resolve":
-        from .closing import schedule_follow_up
-
-        schedule_follow_up(case=case)
+    data = dict(changes)
+    for effect in spec.effects:
+        data.update(effect(case=case, actor=actor, extra=extra, notify=notices.notify) or {})
     record_event(case=case, actor=actor, kind=EventKind.TRANSITION, action=action,
                  from_state=from_state, to_state=case.state, note=note, data=data)
     return case
 
 
 @transaction.atomic
-def add_comment(*, case: Case, actor, text: str) -> CaseEvent:
+def add_comment(*, case: Case, actor, text: str):
     """A comment on the case timeline (does not change the case, so no version bump)."""
-    if not access.can(actor, "comment", case):
+    if not permissions.can(actor, "comment", case):
         raise PermissionDenied
     if not text.strip():
         raise WorkflowError(_("The comment is empty."))
     return record_event(case=case, actor=actor, kind=EventKind.COMMENT, note=text.strip())
 
 
-def _store_attachment(*, case, actor, upload) -> Attachment:
+@contextmanager
+def _files_removed_on_failure():
+    """Files are written before their rows; if the transaction fails, remove them again so no
+    file of a real person is left on disk with no row pointing at it."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        for name in stored:
+            Attachment.file.field.storage.delete(name)
+        raise
+
+
+def _store_attachment(*, case, actor, upload, stored: list) -> Attachment:
+    storage = Attachment.file.field.storage
+    name = storage.save(attachment_path(None, upload.name), upload)
+    stored.append(name)
     attachment = Attachment.objects.create(
-        case=case, kind=upload.fengqiao_kind, file=upload, original_name=upload.name[:255],
+        case=case, kind=upload.fengqiao_kind, file=name, original_name=upload.name[:255],
         content_type=upload.fengqiao_content_type, size=upload.size, uploaded_by=actor,
     )
     record_event(case=case, actor=actor, kind=EventKind.ATTACHMENT,
@@ -208,19 +162,41 @@ def _store_attachment(*, case, actor, upload) -> Attachment:
 @transaction.atomic
 def add_attachments(*, case: Case, actor, files) -> list[Attachment]:
     """Attach already validated uploads (see cases.forms.AttachmentForm) to the case."""
-    if not access.can(actor, "attach", case):
+    if not permissions.can(actor, "attach", case):
         raise PermissionDenied
-    return [_store_attachment(case=case, actor=actor, upload=f) for f in files]
+    with _files_removed_on_failure() as stored:
+        return [_store_attachment(case=case, actor=actor, upload=f, stored=stored) for f in files]
 
 
 @transaction.atomic
 def disclose_party(*, party: Party, actor, ip_address=None) -> Party:
     """Record that `actor` looked at the party's full phone and ID number, then return it."""
-    if not access.can(actor, "reveal_personal_data", party.case):
+    if not permissions.can(actor, "reveal_personal_data", party.case):
         raise PermissionDenied
     PersonalDataDisclosure.objects.create(
         case=party.case, party=party, user=actor, ip_address=ip_address
     )
     return party
+
+
+@transaction.atomic
+def disclose_on_paper(*, case: Case, parties, actor, how: str, ip_address=None) -> None:
+    """A paper printed with full identity (the signed agreement, the case file) shows each
+    party's whole phone and ID number: log it like a reveal, one row per party whose numbers
+    it shows, every time it is shown (printing twice is two disclosures)."""
+    if not permissions.can(actor, "reveal_personal_data", case):
+        raise PermissionDenied
+    PersonalDataDisclosure.objects.bulk_create([
+        PersonalDataDisclosure(case=case, party=p, user=actor, ip_address=ip_address, how=how)
+        for p in parties if p.phone or p.id_number])
+
+
+@transaction.atomic
+def record_number_search(*, actor, parties, ip_address=None) -> None:
+    """A search by a whole phone or ID number told the actor whose it is: log it like a reveal,
+    one row per party found. The caller found them among the cases the actor may reveal."""
+    PersonalDataDisclosure.objects.bulk_create([
+        PersonalDataDisclosure(case=p.case, party=p, user=actor, ip_address=ip_address,
+                               how=PersonalDataDisclosure.How.SEARCH) for p in parties])
 
 

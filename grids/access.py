@@ -1,16 +1,23 @@
-"""The one place that answers "who may see and do what, where".
+"""Places and the roles held on them: "who works where, as what". Knows nothing of cases.
 
-Scope is granted with django-guardian object permissions on places:
+A role is held on a place, granted as a django-guardian object permission:
   community worker      -> CommunityGrid  (grids.work_in_communitygrid)
-  police / auxiliary    -> PoliceGrid     (grids.police_policegrid): every community grid it covers
+  police officer        -> PoliceGrid     (grids.police_policegrid): every community grid it covers
+  auxiliary police      -> PoliceGrid     (grids.assist_policegrid): likewise
   station leader        -> PoliceStation  (grids.lead_policestation): every grid its police grids cover
   street leader         -> Street         (grids.lead_street): every grid of the street
-  administrator         -> everything
-A user's scope is computed once per request (a few queries, whatever the data size) and cached
-on the user object; everything else filters by the resulting id sets.
+  administrator         -> everything (superuser or the administrator group)
+The permission says both the role and the place, so an officer on police grid 1 who is also a
+community worker on grid 7 holds officer powers under police grid 1 and worker powers on grid 7,
+nothing more. Groups only label accounts (the role names in the navigation bar).
+
+`scope_of(user)` turns those rows into {community grid id: roles there} in three queries,
+whatever the data size, and caches the result on the user object for the request. What a role
+may do with a case is decided by the cases app (cases/permissions.py), from these roles.
 """
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
@@ -23,22 +30,50 @@ from .models import (
     Street,
     StreetUserObjectPermission,
 )
-from .roles import Role
+from .roles import LEADERS, Role
 
 _CACHE_ATTR = "_fengqiao_access"
+
+# The permission codename that places each role, by the kind of place it is held on.
+WORKER_PERM, OFFICER_PERM, AUXILIARY_PERM = "work_in_communitygrid", "police_policegrid", "assist_policegrid"
+STATION_PERM, STREET_PERM = "lead_policestation", "lead_street"
+POLICE_GRID_ROLES = {OFFICER_PERM: Role.OFFICER, AUXILIARY_PERM: Role.AUXILIARY}
 
 
 @dataclass(frozen=True)
 class Scope:
+    """Everything a user may see, and as what. `everything` is the administrator's scope."""
+
     everything: bool
-    community_grid_ids: frozenset[int]
-    police_grid_ids: frozenset[int]
-    street_ids: frozenset[int]
-    # per-case exceptions (a chosen mediator, later a referred department): case ids
-    granted_case_ids: frozenset[int] = frozenset()
+    roles_by_grid: dict[int, frozenset[str]] = field(default_factory=dict)
+    police_grid_ids: frozenset[int] = frozenset()
+    street_ids: frozenset[int] = frozenset()
+    led_street_ids: frozenset[int] = frozenset()      # streets the user leads
+    led_station_ids: frozenset[int] = frozenset()     # police stations the user leads
+
+    @property
+    def community_grid_ids(self) -> frozenset[int]:
+        return frozenset(self.roles_by_grid)
+
+    def roles_on(self, grid_id: int) -> frozenset[str]:
+        """The roles held on one community grid (empty outside the scope)."""
+        if self.everything:
+            return frozenset({Role.ADMIN})
+        return self.roles_by_grid.get(grid_id, frozenset())
+
+    def grids_where(self, *roles: str) -> frozenset[int]:
+        """Community grids on which the user holds any of `roles`."""
+        wanted = set(roles)
+        return frozenset(g for g, held in self.roles_by_grid.items() if held & wanted)
 
 
-def _cache(user) -> dict:
+NOBODY = Scope(everything=False)
+EVERYTHING = Scope(everything=True)
+
+
+def request_cache(user) -> dict:
+    """A per-request memo on the user object, shared by the apps that derive rights from places
+    (cases keeps its per-case grants here too); `forget` empties it."""
     cache = getattr(user, _CACHE_ATTR, None)
     if cache is None:
         cache = {}
@@ -47,16 +82,17 @@ def _cache(user) -> dict:
 
 
 def forget(user) -> None:
-    """Drop the cached roles and scope (after granting or revoking a place)."""
+    """Drop everything cached about the user's rights (after granting or revoking a place)."""
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
 
 
 def roles_of(user) -> frozenset[str]:
-    """The user's roles (group names); superusers are administrators. One query, cached."""
+    """The roles the account is labelled with (its groups); superusers are administrators.
+    For display and for choosing accounts, never for deciding what someone may do on a place."""
     if not user.is_authenticated:
         return frozenset()
-    cache = _cache(user)
+    cache = request_cache(user)
     if "roles" not in cache:
         roles = set(user.groups.values_list("name", flat=True))
         if user.is_superuser:
@@ -65,68 +101,93 @@ def roles_of(user) -> frozenset[str]:
     return cache["roles"]
 
 
-def has_role(user, *roles: str) -> bool:
-    return bool(roles_of(user) & set(roles))
-
-
 def is_admin(user) -> bool:
     return user.is_authenticated and (user.is_superuser or Role.ADMIN in roles_of(user))
 
 
-def _held(model, user, codename: str):
-    return model.objects.filter(user=user, permission__codename=codename).values(
-        "content_object_id"
-    )
+def _held_places(user) -> dict[str, set[int]]:
+    """{permission codename: ids of the places it is held on}, one query over the four tables."""
+    tables = [
+        CommunityGridUserObjectPermission, PoliceGridUserObjectPermission,
+        PoliceStationUserObjectPermission, StreetUserObjectPermission,
+    ]
+    queries = [t.objects.filter(user=user).values_list("permission__codename", "content_object_id")
+               for t in tables]
+    held = defaultdict(set)
+    for codename, object_id in queries[0].union(*queries[1:], all=True):
+        held[codename].add(object_id)
+    return held
 
 
 def scope_of(user) -> Scope:
-    """Everything the user may see, as id sets. Three queries, whatever the data size."""
+    """Every community grid the user may see with the roles held there. Three queries."""
     if not user.is_authenticated:
-        return Scope(False, frozenset(), frozenset(), frozenset())
-    cache = _cache(user)
+        return NOBODY
+    cache = request_cache(user)
     if "scope" in cache:
         return cache["scope"]
     if is_admin(user):
-        scope = Scope(True, frozenset(), frozenset(), frozenset())
+        scope = EVERYTHING
     else:
-        own_grids = _held(CommunityGridUserObjectPermission, user, "work_in_communitygrid")
-        police_grids = _held(PoliceGridUserObjectPermission, user, "police_policegrid")
-        stations = _held(PoliceStationUserObjectPermission, user, "lead_policestation")
-        streets = _held(StreetUserObjectPermission, user, "lead_street")
-        rows = (
-            CommunityGrid.objects.filter(
-                Q(id__in=own_grids)
-                | Q(community__street_id__in=streets)
-                | Q(police_links__police_grid_id__in=police_grids)
+        held = _held_places(user)
+        worker_grids, streets, stations = held[WORKER_PERM], held[STREET_PERM], held[STATION_PERM]
+        police_roles = {}  # police grid id -> roles held on it
+        for codename, role in POLICE_GRID_ROLES.items():
+            for pg in held[codename]:
+                police_roles.setdefault(pg, set()).add(role)
+        roles_by_grid: dict[int, set[str]] = defaultdict(set)
+        street_ids = set()
+        if worker_grids or streets or stations or police_roles:
+            rows = CommunityGrid.objects.filter(
+                Q(id__in=worker_grids) | Q(community__street_id__in=streets)
+                | Q(police_links__police_grid_id__in=police_roles)
                 | Q(police_links__police_grid__station_id__in=stations)
-            )
-            .values_list("id", "community__street_id")
-            .distinct()
-        )
-        grid_ids = frozenset(r[0] for r in rows)
-        street_ids = frozenset(r[1] for r in rows)
+            ).values_list("id", "community__street_id", "police_links__police_grid_id",
+                          "police_links__police_grid__station_id")
+            for grid_id, street_id, police_grid_id, station_id in rows:
+                roles = roles_by_grid[grid_id]
+                street_ids.add(street_id)
+                if grid_id in worker_grids:
+                    roles.add(Role.WORKER)
+                if street_id in streets:
+                    roles.add(Role.STREET_LEADER)
+                if police_grid_id in police_roles:
+                    roles.update(police_roles[police_grid_id])
+                if station_id in stations:
+                    roles.add(Role.STATION_LEADER)
         police_grid_ids = frozenset(
             PoliceGrid.objects.filter(
-                Q(id__in=police_grids)
-                | Q(station_id__in=stations)
-                | Q(links__community_grid_id__in=grid_ids)
-            )
-            .values_list("id", flat=True)
-            .distinct()
+                Q(id__in=police_roles) | Q(station_id__in=stations)
+                | Q(links__community_grid_id__in=roles_by_grid)
+            ).values_list("id", flat=True).distinct()
+        ) if roles_by_grid or police_roles or stations else frozenset()
+        scope = Scope(
+            everything=False,
+            roles_by_grid={g: frozenset(r) for g, r in roles_by_grid.items() if r},
+            police_grid_ids=police_grid_ids, street_ids=frozenset(street_ids),
+            led_street_ids=frozenset(streets), led_station_ids=frozenset(stations),
         )
-        scope = Scope(False, grid_ids, police_grid_ids, street_ids, _granted_case_ids(user))
     cache["scope"] = scope
     return scope
 
 
-def _granted_case_ids(user) -> frozenset[int]:
-    from cases.models import CaseUserObjectPermission
+def roles_on_grid(user, grid_id: int) -> frozenset[str]:
+    """The roles `user` holds on one community grid."""
+    return scope_of(user).roles_on(grid_id)
 
-    return frozenset(
-        CaseUserObjectPermission.objects.filter(
-            user=user, permission__codename="view_case"
-        ).values_list("content_object_id", flat=True)
-    )
+
+def holds_anywhere(user, *roles: str) -> bool:
+    """Does the user hold any of `roles` on some place (administrators hold every role)?"""
+    scope = scope_of(user)
+    if scope.everything:
+        return True
+    wanted = set(roles)
+    return any(held & wanted for held in scope.roles_by_grid.values())
+
+
+def is_leader(user) -> bool:
+    """A station or street leader somewhere, or an administrator."""
+    return holds_anywhere(user, *LEADERS)
 
 
 def visible_community_grids(user) -> QuerySet[CommunityGrid]:
@@ -134,6 +195,13 @@ def visible_community_grids(user) -> QuerySet[CommunityGrid]:
     scope = scope_of(user)
     qs = CommunityGrid.objects.all()
     return qs if scope.everything else qs.filter(id__in=scope.community_grid_ids)
+
+
+def grids_where(user, *roles: str) -> QuerySet[CommunityGrid]:
+    """Community grids on which the user holds one of `roles` (all of them for administrators)."""
+    scope = scope_of(user)
+    qs = CommunityGrid.objects.all()
+    return qs if scope.everything else qs.filter(id__in=scope.grids_where(*roles))
 
 
 def visible_police_grids(user) -> QuerySet[PoliceGrid]:
@@ -150,96 +218,8 @@ def visible_streets(user) -> QuerySet[Street]:
     return qs if scope.everything else qs.filter(id__in=scope.street_ids)
 
 
-# --- cases -------------------------------------------------------------------------------------
-
-W, O, AUX, SL, STL, ADM = (
-    Role.WORKER, Role.OFFICER, Role.AUXILIARY, Role.STATION_LEADER, Role.STREET_LEADER, Role.ADMIN,
-)
-LEAD = {SL, STL, ADM}
-
-# Which roles may take each action on a case in their scope. Per-state refinements below.
-ACTION_ROLES: dict[str, frozenset[str]] = {
-    "view": frozenset({W, O, AUX, SL, STL, ADM, Role.MEDIATOR}),
-    "create": frozenset({W, O, AUX, SL, STL, ADM}),
-    "comment": frozenset({W, O, AUX, SL, STL, ADM}),
-    "attach": frozenset({W, O, AUX, SL, STL, ADM}),
-    "reveal_personal_data": frozenset({W, O, SL, STL, ADM}),
-    "triage": frozenset({O, SL, STL, ADM}),
-    "start_mediation": frozenset({W, O, AUX, SL, STL, ADM}),
-    "escalate": frozenset({O, SL, STL, ADM}),
-    "refer": frozenset(LEAD),
-    "assign_mediation": frozenset(LEAD),
-    "resolve": frozenset({W, O, SL, STL, ADM}),
-    "reopen": frozenset({W, O, SL, STL, ADM}),
-    "close": frozenset({W, O, SL, STL, ADM}),
-    "withdraw": frozenset({W, O, SL, STL, ADM}),
-    "choose_mediator": frozenset({W, O, SL, STL, ADM}),
-    "record_session": frozenset({W, O, AUX, SL, STL, ADM}),
-    "record_agreement": frozenset({W, O, SL, STL, ADM}),
-    "supervise": frozenset(LEAD),
-    "update_referral": frozenset(LEAD),
-    "follow_up": frozenset({W, O, SL, STL, ADM}),
-    "call": frozenset({W, O, AUX, SL, STL, ADM}),
-}
-# Work across the street rather than on one case: the ledger, the dashboard, joint meetings.
-LEDGER_ROLES = frozenset(LEAD)
-# What a per-case grant lets its holder do, by role (a mediator works on the cases that chose
-# them; anyone else granted a case may only read it).
-GRANTED_ACTIONS = {
-    Role.MEDIATOR: frozenset({"view", "record_session", "record_agreement"}),
-    Role.DEPARTMENT: frozenset({"view", "update_referral"}),
-}
-GRANTED_DEFAULT = frozenset({"view"})
-
-
-def visible_cases(user):
-    """Every case the user may see: those in their grids, plus per-case grants (a chosen
-    mediator, a referred department). Constant number of queries, whatever the data size."""
-    from cases.models import Case
-
+def led_streets(user) -> QuerySet[Street]:
+    """Streets the user leads (every street for administrators)."""
     scope = scope_of(user)
-    if scope.everything:
-        return Case.objects.all()
-    return Case.objects.filter(
-        Q(grid_id__in=scope.community_grid_ids) | Q(id__in=scope.granted_case_ids)
-    )
-
-
-def in_scope(user, grid_id: int) -> bool:
-    scope = scope_of(user)
-    return scope.everything or grid_id in scope.community_grid_ids
-
-
-def can_create_in(user, grid) -> bool:
-    """May the user log a case on this community grid?"""
-    return has_role(user, *ACTION_ROLES["create"]) and in_scope(user, grid.pk)
-
-
-def can(user, action: str, case) -> bool:
-    """May `user` take `action` on `case`? Role decides what, grids decide where."""
-    if not user.is_authenticated or action not in ACTION_ROLES:
-        return False
-    if not in_scope(user, case.grid_id):
-        if case.pk not in scope_of(user).granted_case_ids:
-            return False
-        allowed = set().union(*(GRANTED_ACTIONS.get(r, GRANTED_DEFAULT) for r in roles_of(user)))
-        return action in (allowed or GRANTED_DEFAULT)
-    roles = roles_of(user) & ACTION_ROLES[action]
-    if not roles:
-        return False
-    # A case taken up by the station and street (escalated / referred) is theirs to resolve.
-    if action == "resolve" and case.state in ("escalated", "referred"):
-        return bool(roles & LEAD)
-    return True
-
-
-def available_transitions(user, case) -> list[str]:
-    """Transition names this user may take from the case's current state. Conditions (a reason,
-    a resolution…) are not checked here: they are what the transition's form asks for."""
-    names = []
-    for method in type(case).__dict__.values():
-        meta = getattr(method, "_django_fsm", None)
-        if meta is not None and meta.has_transition(case.state):
-            if meta.get_transition(case.state).has_perm(case, user):
-                names.append(method.__name__)
-    return names
+    qs = Street.objects.all()
+    return qs if scope.everything else qs.filter(id__in=scope.led_street_ids)

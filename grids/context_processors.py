@@ -18,5 +18,5 @@ def navigation(request):
         "nav_roles": SimpleLazyObject(roles),
         "nav_streets": SimpleLazyObject(lambda: list(access.visible_streets(user))),
         "nav_is_admin": SimpleLazyObject(lambda: access.is_admin(user)),
-        "nav_is_leader": SimpleLazyObject(lambda: access.has_role(user, *access.LEDGER_ROLES)),
+        "nav_is_leader": SimpleLazyObject(lambda: access.is_leader(user)),
     }

@@ -6,6 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
 
 
 class Street(models.Model):
@@ -15,6 +16,8 @@ class Street(models.Model):
     prefix = models.CharField(
         _("case number prefix"), max_length=20, unique=True, help_text=_("e.g. 栖凤")
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("street")
@@ -37,6 +40,8 @@ class Community(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("community")
         verbose_name_plural = _("communities")
@@ -58,6 +63,8 @@ class CommunityGrid(models.Model):
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=30, unique=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("community grid")
         verbose_name_plural = _("community grids")
@@ -75,6 +82,8 @@ class PoliceStation(models.Model):
     """派出所."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("police station")
@@ -107,11 +116,16 @@ class PoliceGrid(models.Model):
         verbose_name=_("community grids covered"),
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("police grid")
         verbose_name_plural = _("police grids")
         ordering = ["code"]
-        permissions = [("police_policegrid", _("Polices this grid"))]
+        permissions = [
+            ("police_policegrid", _("Polices this grid")),
+            ("assist_policegrid", _("Assists on this grid (auxiliary police)")),
+        ]
 
     def __str__(self):
         return self.name
@@ -129,6 +143,8 @@ class GridLink(models.Model):
         related_name="police_links",
         verbose_name=_("community grid"),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("grid link")
@@ -148,16 +164,36 @@ class GridLink(models.Model):
 
 
 class StreetUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Street, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(Street, on_delete=models.CASCADE, verbose_name=_("street"))
+    history = HistoricalRecords()  # who was put on / taken off which place, and when
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("role on a street")
+        verbose_name_plural = _("roles on streets")
 
 
 class PoliceStationUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(PoliceStation, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(PoliceStation, on_delete=models.CASCADE, verbose_name=_("police station"))
+    history = HistoricalRecords()  # who was put on / taken off which place, and when
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("role on a police station")
+        verbose_name_plural = _("roles on police stations")
 
 
 class CommunityGridUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(CommunityGrid, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(CommunityGrid, on_delete=models.CASCADE, verbose_name=_("community grid"))
+    history = HistoricalRecords()  # who was put on / taken off which place, and when
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("role on a community grid")
+        verbose_name_plural = _("roles on community grids")
 
 
 class PoliceGridUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(PoliceGrid, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(PoliceGrid, on_delete=models.CASCADE, verbose_name=_("police grid"))
+    history = HistoricalRecords()  # who was put on / taken off which place, and when
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("role on a police grid")
+        verbose_name_plural = _("roles on police grids")

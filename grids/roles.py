@@ -1,5 +1,6 @@
-"""Roles are Django groups (created by a data migration). A role says WHAT someone may do;
-their place (grid, street, station) comes from object permissions and says WHERE."""
+"""The roles of the app. A role is held on a place (grids/access.py): the object permission
+that puts someone on a grid, station or street says both where and as what. Groups with these
+names (created by a data migration) label accounts for display and for choosing accounts."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -4,6 +4,9 @@ Each costs a fixed number of queries, whatever the size of the street."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
 from . import access
 from .models import (
     CommunityGrid,
@@ -11,7 +14,9 @@ from .models import (
     GridLink,
     PoliceGrid,
     PoliceGridUserObjectPermission,
+    PoliceStationUserObjectPermission,
     Street,
+    StreetUserObjectPermission,
 )
 
 
@@ -33,20 +38,47 @@ def people_on_grids(grid_ids) -> dict[int, list]:
 
 
 def people_on_police_grids(police_grid_ids) -> dict[int, list]:
-    """Police officers and auxiliaries on each police grid, in one query."""
+    """Police officers and auxiliaries on each police grid, in one query. Each user carries
+    `police_role` (Role.OFFICER or Role.AUXILIARY), the role held on that grid."""
     rows = (
         PoliceGridUserObjectPermission.objects.filter(
             content_object_id__in=police_grid_ids,
-            permission__codename="police_policegrid",
+            permission__codename__in=access.POLICE_GRID_ROLES,
             user__is_active=True,
         )
-        .select_related("user")
+        .select_related("user", "permission")
         .order_by("user__username")
     )
     people = defaultdict(list)
     for row in rows:
+        row.user.police_role = access.POLICE_GRID_ROLES[row.permission.codename]
         people[row.content_object_id].append(row.user)
     return people
+
+
+def people_placed_on(*, grid_ids, police_grid_ids):
+    """Active accounts placed on these community grids (workers) or police grids (police), as a
+    queryset ordered by username; None for both means everybody placed anywhere."""
+    workers = CommunityGridUserObjectPermission.objects.values("user_id")
+    police = PoliceGridUserObjectPermission.objects.values("user_id")
+    if grid_ids is not None:
+        workers = workers.filter(content_object_id__in=grid_ids)
+    if police_grid_ids is not None:
+        police = police.filter(content_object_id__in=police_grid_ids)
+    return get_user_model().objects.filter(
+        Q(pk__in=workers) | Q(pk__in=police), is_active=True).order_by("username")
+
+
+def leaders_over_grid(grid_id: int, *, station=True, street=False) -> list:
+    """The active station leaders (and street leaders) over a community grid, in one query."""
+    who = Q(pk__in=[])
+    if station:
+        who |= Q(pk__in=PoliceStationUserObjectPermission.objects.filter(
+            content_object__police_grids__links__community_grid_id=grid_id).values("user_id"))
+    if street:
+        who |= Q(pk__in=StreetUserObjectPermission.objects.filter(
+            content_object__communities__grids__id=grid_id).values("user_id"))
+    return list(get_user_model().objects.filter(who, is_active=True))
 
 
 @dataclass

@@ -13,7 +13,7 @@ from .roles import Role
 PLACES = {
     Role.WORKER: (CommunityGrid, "grids.work_in_communitygrid"),
     Role.OFFICER: (PoliceGrid, "grids.police_policegrid"),
-    Role.AUXILIARY: (PoliceGrid, "grids.police_policegrid"),
+    Role.AUXILIARY: (PoliceGrid, "grids.assist_policegrid"),
     Role.STATION_LEADER: (PoliceStation, "grids.lead_policestation"),
     Role.STREET_LEADER: (Street, "grids.lead_street"),
 }

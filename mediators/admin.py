@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from cases.admin import ReadOnlyAdmin
+from cases.admin import ReadOnlyAdmin, ReadOnlyInline
 
-from .models import Agreement, MediationSession, Mediator, MediatorChoice, Specialty
+from .models import Agreement, MediationSession, Mediator, MediatorChoice, SessionPart, Specialty
 
 
 class SpecialtyInline(admin.TabularInline):
@@ -29,10 +29,17 @@ class MediatorChoiceAdmin(ReadOnlyAdmin):
     list_select_related = ["case", "mediator"]
 
 
+class SessionPartInline(ReadOnlyInline):
+    model = SessionPart
+    fields = ["order", "room", "parties", "started_at", "ended_at"]
+    readonly_fields = fields
+
+
 @admin.register(MediationSession)
 class MediationSessionAdmin(ReadOnlyAdmin):
-    list_display = ["case", "held_at", "format", "outcome"]
+    list_display = ["case", "held_at", "ended_at", "format", "outcome"]
     list_select_related = ["case"]
+    inlines = [SessionPartInline]
 
 
 @admin.register(Agreement)

@@ -4,12 +4,16 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import Category
+from cases.filters import Folding
 from grids.models import Community
 
 from .models import Mediator, Team
 
 
-class MediatorFilter(django_filters.FilterSet):
+class MediatorFilter(Folding, django_filters.FilterSet):
+    shown = ("name",)
+    name = django_filters.CharFilter(label=_("full name"), lookup_expr="icontains",
+                                     help_text=_("Part of the mediator's name"))
     team = django_filters.ChoiceFilter(label=_("team"), choices=Team.choices)
     specialty = django_filters.ChoiceFilter(label=_("specialty"), choices=Category.choices,
                                             field_name="specialties__category", distinct=True)

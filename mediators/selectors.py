@@ -100,19 +100,3 @@ def suggestions(case, *, limit=None) -> list[Suggestion]:
         ranked.append(Suggestion(mediator, f, score if available else score - 100, reasons, available))
     ranked.sort(key=lambda s: (-s.score, s.mediator.name, s.mediator.pk))
     return ranked[:limit] if limit else ranked
-
-
-@dataclass
-class CaseMediation:
-    choices: list
-    sessions: list
-    agreement: Agreement | None
-
-
-def case_mediation(case) -> CaseMediation:
-    """The mediation part of a case page: current mediators, sessions, agreement. Four queries."""
-    return CaseMediation(
-        choices=list(case.mediator_choices.filter(active=True).select_related("mediator", "party")),
-        sessions=list(case.sessions.prefetch_related("mediators").order_by("held_at", "id")),
-        agreement=Agreement.objects.filter(case=case).first(),
-    )

@@ -1,20 +1,26 @@
-"""Writes of the mediation supermarket: choosing and replacing a case's mediator, recording
-sessions and the agreement. Each in one transaction, each on the case timeline."""
+"""Writes of the mediation supermarket: keeping the roster, choosing and replacing a case's
+mediator, recording sessions and the agreement. Each in one transaction; each write on a case
+goes on its timeline. A mediator's account holds a per-case grant (cases/grants.py) exactly
+while she is an active choice on that case: replaced, re-linked or retired ends it."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, remove_perm
 
+from cases import grants, permissions
 from cases.choices import OPEN_STATES, EventKind, State
+from cases.errors import WorkflowError
 from cases.models import Case
-from cases.workflow import WorkflowError, record_event
-from grids import access
+from cases.permissions import CHOOSABLE_STATES
+from cases.timeline import record_event
 
-from .models import Agreement, MediationSession, Mediator, MediatorChoice
+from . import permissions as roster_permissions
+from .models import Agreement, MediationSession, Mediator, MediatorChoice, SessionPart, Specialty
 
-CHOOSABLE_STATES = (State.TRIAGED, State.MEDIATING, State.ESCALATED, State.REFERRED)
+__all__ = ["CHOOSABLE_STATES", "MediatorRefused", "choose_mediator", "record_agreement",
+           "record_session", "replace_mediator", "save_mediator", "set_active"]
 
 
 class MediatorRefused(WorkflowError):
@@ -45,17 +51,80 @@ def conflict_of_interest(mediator: Mediator, case: Case) -> str | None:
     return None
 
 
-def _grant(mediator: Mediator, case: Case) -> None:
-    if mediator.user_id:
-        assign_perm("cases.view_case", mediator.user, case)
-        access.forget(mediator.user)
+def _grant(user, case_ids) -> None:
+    for case in Case.objects.filter(pk__in=case_ids):
+        grants.grant(user=user, case=case, reason=grants.MEDIATOR)
 
 
-def _revoke(mediator: Mediator, case: Case) -> None:
-    still_chosen = MediatorChoice.objects.filter(case=case, mediator=mediator, active=True).exists()
-    if mediator.user_id and not still_chosen:
-        remove_perm("cases.view_case", mediator.user, case)
-        access.forget(mediator.user)
+def _revoke(user, case_ids) -> None:
+    """End the account's mediator grant on the cases where it has no active choice left."""
+    still = set(MediatorChoice.objects.filter(case_id__in=case_ids, mediator__user=user, active=True)
+                .values_list("case_id", flat=True))
+    for case in Case.objects.filter(pk__in=set(case_ids) - still):
+        grants.revoke(user=user, case=case, reason=grants.MEDIATOR)
+
+
+def _active_case_ids(mediator: Mediator) -> list[int]:
+    return list(MediatorChoice.objects.filter(mediator=mediator, active=True).values_list("case_id", flat=True))
+
+
+@transaction.atomic
+def save_mediator(*, actor, mediator: Mediator, specialties, communities) -> Mediator:
+    """Add or edit a roster entry (validated by MediatorForm). Communities the actor does not
+    keep stay as they were; re-linking the account moves the per-case grants with it."""
+    if mediator.pk is None:
+        if not roster_permissions.may_keep_roster(actor):
+            raise PermissionDenied
+        before_user_id, kept = None, set()
+    else:
+        current = Mediator.objects.select_for_update().get(pk=mediator.pk)
+        if not roster_permissions.may_edit(actor, current):
+            raise PermissionDenied
+        before_user_id = current.user_id
+        mine = set(roster_permissions.roster_communities(actor).values_list("id", flat=True))
+        kept = set(current.communities.values_list("id", flat=True)) - mine
+    mediator._history_user = actor
+    mediator.save()
+    mediator.communities.set(kept | {c.pk for c in communities})
+    wanted = set(specialties)
+    mediator.specialties.exclude(category__in=wanted).delete()
+    have = set(mediator.specialties.values_list("category", flat=True))
+    Specialty.objects.bulk_create([Specialty(mediator=mediator, category=c) for c in wanted - have])
+    if before_user_id != mediator.user_id:
+        cases = _active_case_ids(mediator)
+        if before_user_id is not None:
+            _revoke(get_user_model().objects.get(pk=before_user_id), cases)
+        if mediator.user_id is not None:
+            _grant(mediator.user, cases)
+    return mediator
+
+
+@transaction.atomic
+def set_active(*, actor, mediator: Mediator, active: bool) -> Mediator:
+    """Retire a mediator from the roster (or bring her back). Retiring takes her off the open
+    cases she was chosen for, on their timelines, and ends her account's grants."""
+    mediator = Mediator.objects.select_for_update().get(pk=mediator.pk)
+    if not roster_permissions.may_edit(actor, mediator):
+        raise PermissionDenied
+    mediator.active = active
+    mediator._history_user = actor
+    mediator.save(update_fields=["active"])
+    if not active:
+        reason = _("%(name)s retired from the roster.") % {"name": mediator.name}
+        for choice in MediatorChoice.objects.filter(mediator=mediator, active=True).select_related("case"):
+            _end_choice(choice, actor=actor, reason=reason)
+    return mediator
+
+
+def _end_choice(choice: MediatorChoice, *, actor, reason: str) -> None:
+    choice.active = False
+    choice.ended_at = timezone.now()
+    choice.ended_reason = reason
+    choice.save(update_fields=["active", "ended_at", "ended_reason"])
+    if choice.mediator.user_id:
+        _revoke(choice.mediator.user, [choice.case_id])
+    record_event(case=choice.case, actor=actor, kind=EventKind.MEDIATOR_REPLACED, note=reason,
+                 data={"mediator": choice.mediator.name})
 
 
 @transaction.atomic
@@ -66,7 +135,7 @@ def choose_mediator(*, case: Case, mediator: Mediator, actor, method: str, party
     Refuses a retired or full mediator and one with a conflict of interest, with a message for
     the user; grants the mediator's account access to this case only."""
     case = Case.objects.select_for_update().get(pk=case.pk)
-    if not access.can(actor, "choose_mediator", case):
+    if not permissions.can(actor, "choose_mediator", case):
         raise PermissionDenied
     if case.state not in CHOOSABLE_STATES:
         raise WorkflowError(_("A mediator can be chosen once the case is triaged and until it is resolved."))
@@ -89,7 +158,8 @@ def choose_mediator(*, case: Case, mediator: Mediator, actor, method: str, party
         raise ValueError("the party belongs to another case")
     choice = MediatorChoice.objects.create(case=case, mediator=mediator, party=party, method=method,
                                            reason=reason, recorded_by=actor)
-    _grant(mediator, case)
+    if mediator.user_id:
+        _grant(mediator.user, [case.pk])
     data = {"mediator": mediator.name, "method": choice.method}
     if party is not None:
         data["party"] = party.name
@@ -101,41 +171,58 @@ def choose_mediator(*, case: Case, mediator: Mediator, actor, method: str, party
 def replace_mediator(*, choice: MediatorChoice, actor, reason: str) -> None:
     """Take a mediator off the case; their account loses access to it."""
     choice = MediatorChoice.objects.select_for_update().select_related("case", "mediator").get(pk=choice.pk)
-    if not access.can(actor, "choose_mediator", choice.case):
+    if not permissions.can(actor, "choose_mediator", choice.case):
         raise PermissionDenied
     if not choice.active:
         raise WorkflowError(_("This mediator was already taken off the case."))
     if not reason.strip():
         raise WorkflowError(_("Say why the mediator is replaced."))
-    choice.active = False
-    choice.ended_at = timezone.now()
-    choice.ended_reason = reason
-    choice.save(update_fields=["active", "ended_at", "ended_reason"])
-    _revoke(choice.mediator, choice.case)
-    record_event(case=choice.case, actor=actor, kind=EventKind.MEDIATOR_REPLACED, note=reason,
-                 data={"mediator": choice.mediator.name})
+    _end_choice(choice, actor=actor, reason=reason)
 
 
 def _check_mediating(actor, case: Case, action: str) -> None:
-    if not access.can(actor, action, case):
+    if not permissions.can(actor, action, case):
         raise PermissionDenied
     if case.state != State.MEDIATING:
         raise WorkflowError(_("Sessions and agreements are recorded while the case is in mediation."))
 
 
+def _rooms_text(parts) -> str:
+    """调解室一：张三；调解室二：李四、王五 — for the timeline."""
+    return "；".join(f"{part['room']}：{'、'.join(p.name for p in part['parties'])}" for part in parts)
+
+
 @transaction.atomic
-def record_session(*, case: Case, actor, mediators, **fields) -> MediationSession:
-    """A mediation session (joint or back-to-back) with its record and outcome."""
+def record_session(*, case: Case, actor, mediators, participants=(), parts=(), **fields) -> MediationSession:
+    """A mediation session (joint or back-to-back) with its start and end, record and outcome.
+    `participants`: accounts other than the mediators who took part (each must be able to see
+    the case); `parts`: for a back-to-back session, dicts of room, parties and optional
+    started_at / ended_at, in order."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     _check_mediating(actor, case, "record_session")
+    for person in participants:
+        if not permissions.visible_cases(person).filter(pk=case.pk).exists():
+            raise WorkflowError(_("%(name)s cannot see this case and cannot be recorded as taking part.")
+                                % {"name": person.get_full_name() or person.username})
+    if any(party.case_id != case.pk for part in parts for party in part["parties"]):
+        raise WorkflowError(_("Only the parties of this case can be in its rooms."))
     session = MediationSession(case=case, recorded_by=actor, **fields)
-    session.full_clean(exclude=["mediators"])
+    session.full_clean(exclude=["mediators", "participants"])
     session.save()
     session.mediators.set(mediators)
+    session.participants.set(participants)
+    for order, part in enumerate(parts, start=1):
+        row = SessionPart(session=session, order=order, room=part["room"],
+                          started_at=part.get("started_at"), ended_at=part.get("ended_at"))
+        row.full_clean(exclude=["session", "parties"])
+        row.save()
+        row.parties.set(part["parties"])
+    others = [f"{p.get_full_name() or p.username}" for p in participants] + session.others_present_list
     record_event(case=case, actor=actor, kind=EventKind.SESSION, note=session.record, data={
-        "held_at": timezone.localtime(session.held_at).strftime("%Y-%m-%d %H:%M"),
-        "place": session.place, "format": session.format, "outcome": session.outcome,
-        "mediators": "、".join(m.name for m in mediators),
+        "held_at": session.held_at, "ended_at": session.ended_at, "duration": session.duration_minutes,
+        "place": session.place, "format": session.format, "rooms": _rooms_text(parts),
+        "outcome": session.outcome, "mediators": "、".join(m.name for m in mediators),
+        "participants": "、".join(others),
     })
     return session
 
@@ -153,7 +240,7 @@ def record_agreement(*, case: Case, actor, parties, mediators, **fields) -> Agre
     agreement.parties.set(parties)
     agreement.mediators.set(mediators)
     record_event(case=case, actor=actor, kind=EventKind.AGREEMENT, note=agreement.terms, data={
-        "signed_on": agreement.signed_on.isoformat(), "fulfil_by": agreement.fulfil_by.isoformat(),
+        "signed_on": agreement.signed_on, "fulfil_by": agreement.fulfil_by,
     })
     return agreement
 

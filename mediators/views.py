@@ -4,38 +4,44 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cases.choices import State
-from cases.selectors import LIST_RELATED, party_views
-from cases.views import get_case_for
-from cases.workflow import WorkflowError
+from cases.errors import WorkflowError
+from cases.models import PersonalDataDisclosure
+from cases.permissions import visible_cases
+from cases.printing import chinese_numeral, parties_on_paper
+from cases.selectors import LIST_RELATED, supervision_candidates
+from cases.views import get_case_for, id_from
 from grids import access
-from grids.models import Community
 from grids.roles import Role
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .filters import MediatorFilter
 from .forms import AgreementForm, ChooseMediatorForm, MediatorForm, ReplaceMediatorForm, SessionForm
-from .models import Agreement, Mediator, MediatorChoice, Specialty
+from .models import Agreement, Mediator, MediatorChoice
 
 PAGE_SIZE = 24
-MANAGERS = access.LEAD
 
 
-def _can_manage(user) -> bool:
-    return access.has_role(user, *MANAGERS)
+def _case_from_query(request, action):
+    """The case named by ?case= (opened from a case page); anything but a number is a 404."""
+    value = request.GET.get("case", "")
+    if not value:
+        return None
+    if id_from(value) is None:
+        raise Http404
+    return get_case_for(request, id_from(value), action)
 
 
 def supermarket(request):
     """调解超市: browse and filter the roster; opened from a case, choose for it."""
-    case = None
-    if request.GET.get("case"):
-        case = get_case_for(request, request.GET["case"], "choose_mediator")
+    case = _case_from_query(request, "choose_mediator")
     mediator_filter = MediatorFilter(request.GET, queryset=selectors.roster())  # bound: hides retired
     mediators = mediator_filter.qs
     if case is not None:
@@ -50,37 +56,36 @@ def supermarket(request):
     return render(request, "mediators/supermarket.html", {
         "filter": mediator_filter, "page": page, "rows": rows, "case": case, "query": query.urlencode(),
         "choose_form": ChooseMediatorForm(case=case) if case else None,
-        "can_manage": _can_manage(request.user),
+        "can_manage": permissions.may_keep_roster(request.user),
     })
 
 
 def profile(request, pk):
     mediator = get_object_or_404(selectors.roster(), pk=pk)
-    recent = (access.visible_cases(request.user)
+    recent = (visible_cases(request.user)
               .filter(mediator_choices__mediator=mediator, mediator_choices__active=True)
               .select_related(*LIST_RELATED).distinct().order_by("-updated_at")[:10])
     return render(request, "mediators/profile.html", {
         "mediator": mediator, "figures": selectors.figures([mediator.pk])[mediator.pk],
-        "recent": recent, "can_manage": _can_manage(request.user),
+        "recent": recent, "can_manage": permissions.may_edit(request.user, mediator),
     })
 
 
 def _roster_form(request, instance=None):
-    if not _can_manage(request.user):
+    may = permissions.may_edit(request.user, instance) if instance else permissions.may_keep_roster(request.user)
+    if not may:
         raise PermissionDenied
-    form = MediatorForm(
-        request.POST or None, instance=instance,
-        communities=Community.objects.filter(
-            grids__in=access.visible_community_grids(request.user)).distinct(),
-        users=get_user_model().objects.filter(groups__name=Role.MEDIATOR).order_by("username"),
-    )
+    # Only mediator accounts not linked to another roster entry can be linked.
+    free = Q(mediator__isnull=True) | (Q(mediator=instance) if instance else Q())
+    users = get_user_model().objects.filter(free, groups__name=Role.MEDIATOR).order_by("username")
+    form = MediatorForm(request.POST or None, instance=instance,
+                        communities=permissions.roster_communities(request.user), users=users)
+    # A mediator belongs to the communities she serves: that is whose leaders keep her entry.
+    form.fields["communities"].required = not access.scope_of(request.user).everything
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            mediator = form.save()
-            wanted = set(form.cleaned_data["specialties"])
-            mediator.specialties.exclude(category__in=wanted).delete()
-            have = set(mediator.specialties.values_list("category", flat=True))
-            Specialty.objects.bulk_create([Specialty(mediator=mediator, category=c) for c in wanted - have])
+        mediator = services.save_mediator(
+            actor=request.user, mediator=form.save(commit=False),
+            specialties=form.cleaned_data["specialties"], communities=form.cleaned_data["communities"])
         messages.success(request, _("Saved %(name)s.") % {"name": mediator.name})
         return redirect(mediator)
     return render(request, "mediators/mediator_form.html", {"form": form, "mediator": instance},
@@ -92,16 +97,15 @@ def mediator_create(request):
 
 
 def mediator_edit(request, pk):
-    return _roster_form(request, get_object_or_404(Mediator, pk=pk))
+    return _roster_form(request, get_object_or_404(selectors.roster(), pk=pk))
 
 
 @require_POST
 def mediator_retire(request, pk):
-    if not _can_manage(request.user):
+    mediator = get_object_or_404(selectors.roster(), pk=pk)
+    if not permissions.may_edit(request.user, mediator):
         raise PermissionDenied
-    mediator = get_object_or_404(Mediator, pk=pk)
-    mediator.active = request.POST.get("active") == "1"
-    mediator.save(update_fields=["active"])
+    mediator = services.set_active(actor=request.user, mediator=mediator, active=request.POST.get("active") == "1")
     messages.success(request, _("%(name)s is back on the roster.") % {"name": mediator.name}
                      if mediator.active else _("%(name)s has retired from the roster.") % {"name": mediator.name})
     return redirect(mediator)
@@ -153,15 +157,18 @@ def _case_mediators(case):
 
 
 def session_create(request, case_pk):
-    case = get_case_for(request, case_pk, "record_session")
+    case = get_case_for(request, case_pk)
     if refused := _not_mediating(request, case):
         return refused
-    form = SessionForm(request.POST or None, mediators=_case_mediators(case))
+    get_case_for(request, case_pk, "record_session")
+    form = SessionForm(request.POST or None, mediators=_case_mediators(case), case=case,
+                       people=supervision_candidates(case))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        mediators = data.pop("mediators")
+        mediators, participants = data.pop("mediators"), data.pop("participants")
         try:
-            session = services.record_session(case=case, actor=request.user, mediators=mediators, **data)
+            session = services.record_session(case=case, actor=request.user, mediators=mediators,
+                                              participants=participants, parts=form.filled_parts(), **data)
         except WorkflowError as error:
             messages.error(request, str(error))
         else:
@@ -176,9 +183,10 @@ def session_create(request, case_pk):
 
 
 def agreement_create(request, case_pk):
-    case = get_case_for(request, case_pk, "record_agreement")
+    case = get_case_for(request, case_pk)
     if refused := _not_mediating(request, case):
         return refused
+    get_case_for(request, case_pk, "record_agreement")
     form = AgreementForm(request.POST or None, case=case, mediators=_case_mediators(case))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -195,12 +203,18 @@ def agreement_create(request, case_pk):
                   status=400 if request.method == "POST" else 200)
 
 
+@require_GET
 def agreement_print(request, case_pk):
-    """调解协议书 as an A4 page to print and sign."""
+    """调解协议书 as an A4 page to print and sign. It carries the parties' full identity for those
+    who may reveal it (each opening logged: printing is a disclosure, and the browser's print
+    preview prints this same page); everyone else who may see the case gets it masked and
+    marked as not for signing."""
     case = get_case_for(request, case_pk)
-    agreement = get_object_or_404(
-        Agreement.objects.select_related("case__grid__community__street").prefetch_related(
-            "parties", "mediators"), case=case)
+    agreement = get_object_or_404(Agreement.objects.prefetch_related("parties", "mediators"), case=case)
+    paper = parties_on_paper(case=case, parties=agreement.parties.all(), actor=request.user,
+                             how=PersonalDataDisclosure.How.AGREEMENT, ip_address=request.META.get("REMOTE_ADDR"))
     return render(request, "mediators/agreement_print.html", {
-        "agreement": agreement, "case": case, "parties": party_views(agreement.parties.all()),
+        "agreement": agreement, "case": case, "parties": paper.parties, "full": paper.full,
+        # one copy for each party and one for the mediation committee
+        "copies": chinese_numeral(len(paper.parties) + 1),
     })

@@ -118,6 +118,7 @@ TRANSITION_CHANGES = {
     "resolve": lambda case, actor: {"resolution": "双方达成协议，责任方赔偿维修费用。",
                                     "settled_without_agreement": True},
     "withdraw": lambda case, actor: {"withdrawal_reason": "双方已自行和解"},
+    "settle_on_spot": lambda case, actor: {"resolution": "民警到场劝解，双方同意各退一步，当场和解。"},
 }
 NOTES = {"reopen": "协议未履行"}
 
@@ -142,7 +143,7 @@ def transition_extra(action, case, actor) -> dict:
 
 def follow_up_kept(case, actor):
     """The follow-up visit that lets a resolved case close."""
-    from cases import closing
+    from cases import loop as closing
 
     visit = case.follow_ups.filter(done_at__isnull=True).first()
     return closing.record_follow_up(follow_up=visit, actor=actor, fulfilled=True,

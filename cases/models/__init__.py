@@ -1,8 +1,10 @@
-"""Models of the cases app, by topic: the case itself (case.py) and closing the loop —
-referrals, calls, supervision and meeting tasks, joint meetings, follow-up visits (loop.py)."""
+"""Models of the cases app, by topic: the case itself (case.py), closing the loop — referrals,
+calls, supervision and meeting tasks, joint meetings, follow-up visits (loop.py) — and the
+record of exports (audit.py) — and time: calendar corrections, warning thresholds and
+notifications (time.py)."""
 
+from .audit import ExportRecord
 from .case import (
-    TRANSITIONS,
     Attachment,
     Case,
     CaseEvent,
@@ -15,9 +17,11 @@ from .case import (
     attachment_path,
 )
 from .loop import Call, Department, FollowUp, Meeting, MeetingItem, Referral, Task
+from .time import LocalDay, NoticePreference, Notification, WarningSettings
 
 __all__ = [
-    "TRANSITIONS", "Attachment", "Case", "CaseEvent", "CaseSequence", "CaseTeamMember",
-    "CaseUserObjectPermission", "DueRule", "Party", "PersonalDataDisclosure", "attachment_path",
-    "Call", "Department", "FollowUp", "Meeting", "MeetingItem", "Referral", "Task",
+    "Attachment", "Case", "CaseEvent", "CaseSequence", "CaseTeamMember",
+    "CaseUserObjectPermission", "DueRule", "ExportRecord", "Party", "PersonalDataDisclosure",
+    "attachment_path", "Call", "Department", "FollowUp", "Meeting", "MeetingItem", "Referral", "Task",
+    "LocalDay", "NoticePreference", "Notification", "WarningSettings",
 ]

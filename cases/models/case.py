@@ -1,32 +1,33 @@
 """The dispute case and its state machine.
 
-Transitions here are thin: they check conditions on the same row and set its own fields.
-Locking, saving, the timeline and every side effect live in cases/workflow.py, the only caller.
-Who may take a transition is asked of grids.access (the `permission=` callables below).
+Transitions here are thin: the state graph, conditions on the same row, and its own fields.
+Who may take each, its form and its side effects are its entry in cases/transitions.py;
+locking, saving and the timeline are cases/workflow.py, the only caller.
 """
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 from guardian.models import UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
 
 from grids.models import CommunityGrid, Street
 
 from ..choices import (
     OPEN_STATES,
+    TAKEN_UP_STATES,
     AttachmentKind,
     Category,
     Channel,
-    ChoiceMethod,
+    DueUnit,
     EventKind,
-    Outcome,
+    LedgerReason,
     PartyRole,
     Risk,
-    SessionFormat,
     State,
     TeamRole,
     Tier,
@@ -34,25 +35,35 @@ from ..choices import (
 from ..validators import validate_id_number, validate_phone
 
 
-def _allowed(action: str):
-    """A `permission=` callable asking grids.access (a string would fall back to the
-    model-wide permission and ignore the user's grids)."""
-
-    def check(instance, user) -> bool:
-        from grids import access
-
-        return access.can(user, action, instance)
-
-    check.__name__ = f"may_{action}"
-    return check
-
-
 class CaseQuerySet(models.QuerySet):
+    """The one definition of each list rule (open, overdue, on the ledger)."""
+
     def open(self):
         return self.filter(state__in=OPEN_STATES)
 
     def overdue(self, now=None):
         return self.open().filter(due_at__lt=now or timezone.now())
+
+    def taken_up(self):
+        """Escalated or referred: the station and street have it."""
+        return self.filter(state__in=TAKEN_UP_STATES)
+
+    def major_open(self):
+        return self.open().filter(risk=Risk.MAJOR)
+
+    def on_ledger(self, now=None, reason: str | None = None):
+        """重点疑难矛盾纠纷台账: escalated or referred, open and of major risk, or open and
+        overdue — or only those of one `reason` (LedgerReason)."""
+        now = now or timezone.now()
+        parts = {
+            LedgerReason.ESCALATED: models.Q(state__in=TAKEN_UP_STATES),
+            LedgerReason.MAJOR: models.Q(state__in=OPEN_STATES, risk=Risk.MAJOR),
+            LedgerReason.OVERDUE: models.Q(state__in=OPEN_STATES, due_at__lt=now),
+        }
+        if reason is not None:
+            return self.filter(parts[reason])
+        return self.filter(parts[LedgerReason.ESCALATED] | parts[LedgerReason.MAJOR]
+                           | parts[LedgerReason.OVERDUE])
 
 
 class Case(FSMModelMixin, models.Model):
@@ -87,16 +98,19 @@ class Case(FSMModelMixin, models.Model):
     referred_to = models.CharField(_("referred to"), max_length=200, blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
     state = FSMField(_("state"), default=State.REPORTED, choices=State.choices, protected=True)
+    # The intake form's one-time token: the same form sent twice creates one case.
+    intake_token = models.UUIDField(_("intake token"), null=True, blank=True, unique=True, editable=False)
     # Bumped by every workflow write: a form posted against an older version is stale.
-    version = models.PositiveIntegerField(default=1, editable=False)
-    triaged_at = models.DateTimeField(null=True, blank=True, editable=False)
-    resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
-    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True, editable=False)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False,
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -109,6 +123,10 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["state", "due_at"], name="case_state_due"),
             models.Index(fields=["-updated_at"], name="case_updated"),
             models.Index(fields=["lead_handler", "state"], name="case_lead_state"),
+        ]
+        permissions = [
+            ("mediate_case", _("Mediates this case (chosen mediator)")),
+            ("handle_referral_case", _("Handles a referral of this case (department)")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -137,6 +155,21 @@ class Case(FSMModelMixin, models.Model):
     def is_overdue(self) -> bool:
         return self.is_open and self.due_at is not None and self.due_at < timezone.now()
 
+    def ledger_reasons(self, now=None) -> list[str]:
+        """Why the case is on the ledger (LedgerReason values), by the rule of on_ledger()."""
+        now = now or timezone.now()
+        reasons = []
+        if self.state in TAKEN_UP_STATES:
+            reasons.append(LedgerReason.ESCALATED)
+        if self.is_open and self.risk == Risk.MAJOR:
+            reasons.append(LedgerReason.MAJOR)
+        if self.is_open and self.due_at is not None and self.due_at < now:
+            reasons.append(LedgerReason.OVERDUE)
+        return reasons
+
+    def ledger_reason_labels(self, now=None) -> str:
+        return "、".join(str(LedgerReason(r).label) for r in self.ledger_reasons(now))
+
     # Conditions.
 
     def is_fully_triaged(self) -> bool:
@@ -163,6 +196,10 @@ class Case(FSMModelMixin, models.Model):
     def has_resolution(self) -> bool:
         return bool(self.resolution.strip()) and self.agreement_recorded()
 
+    def handled_close_to_home(self) -> bool:
+        """Settling on the spot is for a case triaged at the grid or the community police room."""
+        return self.tier in (Tier.GRID, Tier.POLICE_ROOM)
+
     def has_escalation_reason(self) -> bool:
         return bool(self.escalation_reason.strip())
 
@@ -172,68 +209,72 @@ class Case(FSMModelMixin, models.Model):
     def has_withdrawal_reason(self) -> bool:
         return bool(self.withdrawal_reason.strip())
 
-    # Transitions (called only by cases.workflow.run_transition).
+    # Transitions: the state graph. Who may take each, its form, fields, messages and side
+    # effects are its entry in cases/transitions.py; only cases.workflow.run_transition calls them.
 
     @transition(field=state, source=State.REPORTED, target=State.TRIAGED,
-                conditions=[is_fully_triaged], permission=_allowed("triage"))
+                conditions=[is_fully_triaged])
     def triage(self):
         self.triaged_at = timezone.now()
 
     @transition(field=state, source=State.TRIAGED, target=State.MEDIATING,
-                conditions=[mediator_chosen], permission=_allowed("start_mediation"))
+                conditions=[mediator_chosen])
     def start_mediation(self):
         pass
 
     @transition(field=state, source=[State.TRIAGED, State.MEDIATING], target=State.ESCALATED,
-                conditions=[has_escalation_reason], permission=_allowed("escalate"))
+                conditions=[has_escalation_reason])
     def escalate(self):
         pass
 
     @transition(field=state, source=[State.ESCALATED, State.REFERRED], target=State.REFERRED,
-                conditions=[has_referral], permission=_allowed("refer"))
+                conditions=[has_referral])
     def refer(self):
         pass
 
     @transition(field=state, source=[State.ESCALATED, State.REFERRED], target=State.MEDIATING,
-                conditions=[mediator_chosen], permission=_allowed("assign_mediation"))
+                conditions=[mediator_chosen])
     def assign_mediation(self):
         pass
 
     @transition(field=state, source=[State.MEDIATING, State.ESCALATED, State.REFERRED],
-                target=State.RESOLVED, conditions=[has_resolution], permission=_allowed("resolve"))
+                target=State.RESOLVED, conditions=[has_resolution])
     def resolve(self):
         self.resolved_at = timezone.now()
 
-    @transition(field=state, source=State.RESOLVED, target=State.MEDIATING,
-                permission=_allowed("reopen"))
+    @transition(field=state, source=State.TRIAGED, target=State.RESOLVED,
+                conditions=[handled_close_to_home, has_resolution])
+    def settle_on_spot(self):
+        """当场化解: the handler calmed the dispute on the spot; the parties settled orally."""
+        self.resolved_at = timezone.now()
+        self.settled_without_agreement = True
+
+    @transition(field=state, source=State.RESOLVED, target=State.MEDIATING)
     def reopen(self):
         self.resolved_at = None
 
     @transition(field=state, source=State.RESOLVED, target=State.CLOSED,
-                conditions=[follow_up_done], permission=_allowed("close"))
+                conditions=[follow_up_done])
     def close(self):
         self.closed_at = timezone.now()
 
     @transition(field=state, source=[State.REPORTED, State.TRIAGED], target=State.WITHDRAWN,
-                conditions=[has_withdrawal_reason], permission=_allowed("withdraw"))
+                conditions=[has_withdrawal_reason])
     def withdraw(self):
         self.closed_at = timezone.now()
-
-
-TRANSITIONS = [
-    "triage", "start_mediation", "escalate", "refer", "assign_mediation",
-    "resolve", "reopen", "close", "withdraw",
-]
 
 
 class CaseTeamMember(models.Model):
     """The joint team on a case (联合调处): a colleague with an account, or a named volunteer."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="team")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="team")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("member"),
     )
     name = models.CharField(_("name"), max_length=100, blank=True)
+    unit = models.CharField(_("unit"), max_length=100, blank=True,
+                            help_text=_("For someone without an account: their unit or organisation."))
     role = models.CharField(_("role in the team"), max_length=20, choices=TeamRole.choices)
 
     class Meta:
@@ -251,7 +292,7 @@ class CaseTeamMember(models.Model):
 
 
 class Party(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="parties")
     name = models.CharField(_("full name"), max_length=100)
     role = models.CharField(_("party role"), max_length=20, choices=PartyRole.choices)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
@@ -282,14 +323,15 @@ def attachment_path(instance, filename):
 
 
 class Attachment(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("type"), max_length=10, choices=AttachmentKind.choices)
     file = models.FileField(_("file"), upload_to=attachment_path)
     original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100)
+    content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("attachment")
@@ -304,15 +346,16 @@ class CaseEvent(models.Model):
     """The append-only timeline. Written only by cases.workflow, inside the same transaction
     as the change it records; on PostgreSQL a trigger refuses UPDATE and DELETE."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=20, choices=EventKind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    action = models.CharField(max_length=30, blank=True)
-    from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
-    to_state = models.CharField(max_length=20, choices=State.choices, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("actor"))
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=30, blank=True)
+    from_state = models.CharField(_("from state"), max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(_("to state"), max_length=20, choices=State.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("timeline event")
@@ -321,37 +364,7 @@ class CaseEvent(models.Model):
         indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
 
     def __str__(self):
-        return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
-
-    # Labels (and value vocabularies) of the data keys that are not Case fields.
-    EXTRA_LABELS = {
-        "team": (_("joint team"), None), "file": (_("file"), None),
-        "mediator": (_("mediator"), None), "method": (_("how"), ChoiceMethod),
-        "party": (_("chosen by party"), None), "held_at": (_("when"), None),
-        "place": (_("where"), None), "format": (_("format"), SessionFormat),
-        "outcome": (_("outcome"), Outcome), "mediators": (_("mediators"), None),
-        "signed_on": (_("date"), None), "fulfil_by": (_("to be fulfilled by"), None),
-    }
-
-    def details(self) -> list[tuple[str, str]]:
-        """The recorded data as (label, value) pairs in the reader's language."""
-        rows = []
-        for key, value in self.data.items():
-            if key in self.EXTRA_LABELS:
-                label, vocabulary = self.EXTRA_LABELS[key]
-                if vocabulary is not None:
-                    value = dict(vocabulary.choices).get(value, value)
-                rows.append((label, value))
-                continue
-            try:
-                field = Case._meta.get_field(key)
-            except FieldDoesNotExist:
-                rows.append((key, value))
-                continue
-            if field.choices:
-                value = dict(field.flatchoices).get(value, value)
-            rows.append((field.verbose_name, value))
-        return rows
+        return f"{self.case_id} {self.get_kind_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -365,11 +378,13 @@ class CaseEvent(models.Model):
 class CaseSequence(models.Model):
     """The last case number handed out per street and year (locked while allocating)."""
 
-    street = models.ForeignKey(Street, on_delete=models.CASCADE)
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    street = models.ForeignKey(Street, verbose_name=_("street"), on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
+        verbose_name = _("case number sequence")
+        verbose_name_plural = _("case number sequences")
         constraints = [
             models.UniqueConstraint(fields=["street", "year"], name="casesequence_street_year")
         ]
@@ -382,7 +397,10 @@ class DueRule(models.Model):
     risk = models.CharField(_("risk level"), max_length=10, choices=Risk.choices)
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, blank=True,
                             help_text=_("Empty: any tier."))
-    hours = models.PositiveIntegerField(_("hours to respond"))
+    amount = models.PositiveIntegerField(_("time allowed"))
+    unit = models.CharField(_("unit"), max_length=20, choices=DueUnit.choices, default=DueUnit.HOURS)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("due-date rule")
@@ -393,17 +411,27 @@ class DueRule(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_risk_display()} {self.get_tier_display() or '*'}: {self.hours} h"
+        return f"{self.get_risk_display()} {self.get_tier_display() or '*'}: {self.amount} {self.get_unit_display()}"
 
 
 class PersonalDataDisclosure(models.Model):
-    """Who saw an unmasked phone or ID number of which party, and when."""
+    """Who saw an unmasked phone or ID number of which party, when, and how (revealed on the
+    case page, found by searching for the whole number, or printed on the signed agreement or
+    the case file)."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    class How(models.TextChoices):
+        REVEAL = "reveal", _("Revealed on the case page")
+        SEARCH = "search", _("Found by searching the whole number")
+        AGREEMENT = "agreement", _("Printed on the mediation agreement")
+        CASE_FILE = "case_file", _("Printed in the case file")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="+")
+    party = models.ForeignKey(Party, verbose_name=_("party"), on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("viewed by"))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    how = models.CharField(_("how"), max_length=10, choices=How.choices, default=How.REVEAL)
 
     class Meta:
         verbose_name = _("personal data disclosure")
@@ -412,7 +440,12 @@ class PersonalDataDisclosure(models.Model):
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):
-    """Per-case exceptions only (a chosen mediator, a referred department, an invited colleague);
+    """Per-case grants (cases/grants.py): a chosen mediator, a referred department, an invited colleague;
     scope normally comes from grids."""
 
-    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE, verbose_name=_("case"))
+    history = HistoricalRecords()  # who was granted a case, why, and when the grant ended
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("grant on a case")
+        verbose_name_plural = _("grants on cases")

@@ -5,10 +5,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from grids.models import CommunityGrid, PoliceStation, Street
 
-from ..choices import CallDirection, DepartmentKind, ReferralStatus, Satisfaction, TaskKind
+from ..choices import CallDirection, DepartmentKind, MeetingKind, ReferralStatus, Satisfaction, TaskKind
 from .case import Case
 
 USER = settings.AUTH_USER_MODEL
@@ -24,6 +25,8 @@ class Department(models.Model):
     contacts = models.ManyToManyField(USER, blank=True, related_name="departments",
                                       verbose_name=_("contact accounts"))
 
+    history = HistoricalRecords(m2m_fields=[contacts])
+
     class Meta:
         verbose_name = _("department")
         verbose_name_plural = _("departments")
@@ -36,7 +39,7 @@ class Department(models.Model):
 class Referral(models.Model):
     """提级化解: a case sent to a department, signed for, handled (with feedback) or returned."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="referrals")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="referrals",
                                    verbose_name=_("department"))
     request = models.TextField(_("what is asked of the department"))
@@ -46,10 +49,10 @@ class Referral(models.Model):
     feedback = models.TextField(_("department's feedback"), blank=True)
     contact = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name=_("department contact account"))
-    sent_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    sent_at = models.DateTimeField(auto_now_add=True)
-    received_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(USER, verbose_name=_("sent by"), on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("referral")
@@ -60,9 +63,20 @@ class Referral(models.Model):
         return f"{self.case.number} → {self.department}"
 
     @property
+    def is_open(self) -> bool:
+        return self.status in (ReferralStatus.SENT, ReferralStatus.RECEIVED)
+
+    @property
     def is_late(self) -> bool:
-        return self.status in (ReferralStatus.SENT, ReferralStatus.RECEIVED) and \
-            self.deadline < timezone.localdate()
+        return self.is_open and self.deadline < timezone.localdate()
+
+
+class CallQuerySet(models.QuerySet):
+    def late(self, now=None):
+        """Calls not answered by their deadline: still open past it, or answered after it."""
+        now = now or timezone.now()
+        return self.filter(models.Q(answered_at__isnull=True, respond_by__lt=now)
+                           | models.Q(answered_at__gt=models.F("respond_by")))
 
 
 class Call(models.Model):
@@ -75,13 +89,18 @@ class Call(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="calls", verbose_name=_("case"))
     message = models.TextField(_("what is needed"))
-    caller = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    caller = models.ForeignKey(USER, verbose_name=_("caller"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("called at"), default=timezone.now)
     respond_by = models.DateTimeField(_("answer by"))
-    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     answered_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
+    verbose_name=_("answered by"),
                                     related_name="+")
     answer = models.TextField(_("answer"), blank=True)
+    # Set once by the periodic check when the call went unanswered past its deadline.
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
+
+    objects = CallQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("two-way call")
@@ -106,19 +125,24 @@ class Call(models.Model):
 
 
 class Meeting(models.Model):
-    """联席会议 of a street and its station: the agenda is the difficult cases in scope."""
+    """A meeting on cases: the street's 联席会议 (its agenda: the difficult cases in scope, as the
+    leaders choose them) or a handler's 协调会 on one or a few cases, with people without accounts."""
 
     street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="meetings",
                                verbose_name=_("street"))
     station = models.ForeignKey(PoliceStation, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="meetings", verbose_name=_("police station"))
+    kind = models.CharField(_("kind of meeting"), max_length=20, choices=MeetingKind.choices,
+                            default=MeetingKind.JOINT)
     held_on = models.DateTimeField(_("when"))
     place = models.CharField(_("where"), max_length=100)
     attendees = models.TextField(_("attendees"),
                                  help_text=_("Street, station, communities, property companies, schools…"))
     minutes = models.TextField(_("minutes"), blank=True)
-    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(USER, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("joint meeting")
@@ -132,13 +156,15 @@ class Meeting(models.Model):
 class MeetingItem(models.Model):
     """One case on a meeting's agenda, and what the meeting decided about it."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="meeting_items")
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="items")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="meeting_items")
     why = models.CharField(_("why on the agenda"), max_length=100)
     decision = models.TextField(_("decision"), blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("meeting item")
+        verbose_name_plural = _("meeting items")
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["meeting", "case"], name="meetingitem_unique")]
 
@@ -147,18 +173,21 @@ class Task(models.Model):
     """Work with a deadline on a handler's work bench: a leader's supervision instruction (督办)
     or a joint meeting's decision."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tasks")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="tasks")
     kind = models.CharField(_("kind"), max_length=20, choices=TaskKind.choices)
     text = models.TextField(_("instruction"))
     deadline = models.DateField(_("deadline"))
     assignee = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="tasks",
                                  verbose_name=_("assigned to"))
-    issued_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    issued_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.ForeignKey(USER, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     meeting_item = models.ForeignKey(MeetingItem, on_delete=models.PROTECT, null=True, blank=True,
+    verbose_name=_("meeting item"),
                                      related_name="tasks")
-    done_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_note = models.TextField(_("what was done"), blank=True)
+    # An automatic 督办 (a case overdue past the margin) is issued once per case and due date.
+    auto_key = models.CharField(_("automatic key"), max_length=80, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("task")
@@ -177,10 +206,11 @@ class Task(models.Model):
 class FollowUp(models.Model):
     """回访: scheduled when a case resolves; a case closes only after a fulfilled follow-up."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="follow_ups")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="follow_ups")
     due_on = models.DateField(_("due"))
-    done_at = models.DateTimeField(null=True, blank=True)
-    done_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("done by"))
     fulfilled = models.BooleanField(_("agreement fulfilled"), null=True)
     satisfaction = models.CharField(_("parties' satisfaction"), max_length=20,
                                     choices=Satisfaction.choices, blank=True)

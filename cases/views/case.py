@@ -1,4 +1,6 @@
-"""Thin views: fetch through grids.access, validate with forms, write through cases.workflow."""
+"""Thin views of the case pages: fetch through get_case_for (404 to outsiders, 403 to insiders
+lacking the capability), validate with forms, write through cases.workflow. What the page
+offers is exactly the user's capabilities (cases/permissions.py)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -8,15 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grids import access
-from mediators.selectors import case_mediation
-from mediators.services import CHOOSABLE_STATES
-
-from .. import selectors, workflow
+from .. import loop as loop_services
+from .. import permissions, selectors, workflow
+from ..choices import OPEN_STATES
 from ..filters import CaseFilter
 from ..forms import (
-    TRANSITION_FORMS,
-    TRANSITION_LABELS,
     AnswerForm,
     AttachmentForm,
     CaseForm,
@@ -24,22 +22,32 @@ from ..forms import (
     FollowUpForm,
     PartyFormSet,
     ReferralCloseForm,
+    SendReferralForm,
     SupervisionForm,
     TaskDoneForm,
 )
 from ..models import Case
+from ..transitions import LABELS, REGISTRY
+from ..warning import Warnings
 
 PAGE_SIZE = 25
+
+
+def id_from(value) -> int | None:
+    """An id typed into a query string, or None: ASCII digits only, at most 18 of them (so no
+    '²', no 4 301-digit number, nothing beyond a 64-bit integer)."""
+    value = str(value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 def get_case_for(request, pk, action="view"):
     """The case if the user may see it (else 404: do not reveal it exists) and may take
     `action` on it (else 403)."""
     try:
-        case = selectors.case_detail(request.user, pk)
-    except Case.DoesNotExist:
-        raise Http404 from None
-    if action != "view" and not access.can(request.user, action, case):
+        case = selectors.case_detail(request.user, int(pk))
+    except (Case.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404 from None  # also for ids that are not numbers (?case=abc)
+    if not permissions.can(request.user, action, case):
         raise PermissionDenied
     return case
 
@@ -47,20 +55,24 @@ def get_case_for(request, pk, action="view"):
 def workbench(request):
     """工作台: what awaits this user."""
     user = request.user
+    sections = selectors.workbench(user)
+    warnings = Warnings()
+    for section in sections:
+        section.cases = warnings.mark(section.cases)
     return render(request, "cases/workbench.html", {
-        "sections": selectors.workbench(user),
+        "sections": sections,
         "loop": selectors.workbench_loop(user),
         "answer_form": AnswerForm(),
-        "can_create": access.has_role(user, *access.ACTION_ROLES["create"])
-        and bool(access.scope_of(user).community_grid_ids or access.scope_of(user).everything),
+        "can_create": permissions.intake_grids(user).exists(),
     })
 
 
 def case_list(request):
     """All visible cases, filtered, searched and paginated."""
     case_filter = CaseFilter(request.GET or None, queryset=selectors.case_list(request.user),
-                             user=request.user)
+                             user=request.user, request=request)
     page = Paginator(case_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = Warnings().mark(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "cases/case_list.html", {
@@ -70,20 +82,24 @@ def case_list(request):
 
 def case_create(request):
     """Log a new dispute with its parties (a formset) and attachments."""
-    grids = access.visible_community_grids(request.user).select_related("community")
-    if not access.has_role(request.user, *access.ACTION_ROLES["create"]) or not grids.exists():
+    grids = permissions.intake_grids(request.user).select_related("community")
+    if not grids.exists():
         raise PermissionDenied
     if request.method == "POST":
         form = CaseForm(request.POST, grids=grids)
         parties = PartyFormSet(request.POST, instance=Case(), prefix="parties")
         attachments = AttachmentForm(request.POST, request.FILES)
         if form.is_valid() and parties.is_valid() and attachments.is_valid():
-            case = workflow.create_case(
-                actor=request.user,
-                case=form.save(commit=False),
-                parties=[f.save(commit=False) for f in parties.forms if f.has_changed()],
-                files=attachments.cleaned_data["files"],
-            )
+            try:
+                case = workflow.create_case(
+                    actor=request.user,
+                    case=form.save(commit=False),
+                    parties=[f.save(commit=False) for f in parties.forms if f.has_changed()],
+                    files=attachments.cleaned_data["files"],
+                )
+            except workflow.DuplicateIntake as duplicate:
+                messages.info(request, str(duplicate))
+                return redirect(duplicate.case)
             messages.success(request, _("Case %(number)s logged.") % {"number": case.number})
             return redirect(case)
         if request.FILES and not attachments.errors:
@@ -98,68 +114,90 @@ def case_create(request):
     }, status=400 if request.method == "POST" else 200)
 
 
-def _loop_context(user, case, forms):
+def _loop_context(user, case, caps, forms, handlers):
     """Referrals, tasks, calls and follow-up visits on the case page, with the forms this user
     may use (a bound form from a failed POST replaces its blank twin)."""
     loop = selectors.case_loop(case)
-    may_update_referral = access.can(user, "update_referral", case)
     for referral in loop["referrals"]:
+        may = referral.is_open and loop_services.may_update_referral(user, referral)
         referral.close_form = forms.get(f"referral_{referral.pk}") or (
-            ReferralCloseForm(prefix=f"referral{referral.pk}") if may_update_referral else None)
+            ReferralCloseForm(prefix=f"referral{referral.pk}") if may else None)
     for task in loop["tasks"]:
-        may_finish = task.done_at is None and (task.assignee_id == user.pk or access.can(user, "supervise", case))
+        may_finish = task.done_at is None and (task.assignee_id == user.pk or "supervise" in caps)
         task.done_form = forms.get(f"task_{task.pk}") or (TaskDoneForm() if may_finish else None)
     pending = [f for f in loop["follow_ups"] if f.done_at is None]
-    may_follow_up = case.state == "resolved" and pending and access.can(user, "follow_up", case)
+    may_follow_up = bool(pending) and "follow_up" in caps
     return {
         **loop,
-        "may_update_referral": may_update_referral,
         "supervision_form": forms.get("supervision") or (
-            SupervisionForm() if case.is_open and access.can(user, "supervise", case) else None),
+            SupervisionForm(candidates=selectors.supervision_candidates(case, handlers))
+            if "supervise" in caps else None),
+        "send_referral_form": forms.get("send_referral") or (
+            SendReferralForm() if "send_referral" in caps else None),
         "pending_follow_up": pending[0] if may_follow_up else None,
         "follow_up_form": forms.get("follow_up") or (FollowUpForm() if may_follow_up else None),
-        "may_call": case.is_open and access.can(user, "call", case),
     }
 
 
-def detail_response(request, case, *, forms=None, status=200):
-    """The case page, with bound forms (from a failed POST) shown where they belong."""
+def detail_response(request, case, *, forms=None, kept=None, status=200):
+    """The case page, with bound forms (from a failed POST) shown where they belong, and
+    `kept` — (title, form) of a form that can no longer be offered — shown read-only."""
     return render(request, "cases/case_detail.html",
-                  _detail_context(request, case, bound_forms=forms), status=status)
+                  _detail_context(request, case, bound_forms=forms, kept=kept), status=status)
+
+
+def kept_input(form) -> list[tuple[str, str]]:
+    """What the user typed into `form`, as (label, text) for a read-only copy: nothing typed
+    is lost when somebody else's change made the step unavailable."""
+    rows = []
+    for name, field in form.fields.items():
+        if field.widget.is_hidden:
+            continue
+        value = form[name].value()
+        values = value if isinstance(value, (list, tuple)) else [value]
+        values = [v for v in values if v not in (None, "", False)]
+        if not values:
+            continue
+        choices = {str(k): str(v) for k, v in getattr(field, "choices", ()) if k not in (None, "")}
+        shown = [choices.get(str(v), "✓" if v is True else str(v)) for v in values]
+        rows.append((str(field.label), "、".join(shown)))
+    return rows
 
 
 def _detail_context(request, case, *, bound_action=None, bound_form=None, revealed_ids=(),
-                    bound_forms=None):
+                    bound_forms=None, kept=None):
     user = request.user
-    actions = access.available_transitions(user, case)
-    handlers = selectors.handlers_for(case) if "triage" in actions else ()
+    Warnings().mark([case])
+    caps = permissions.capabilities(user, case)
+    actions = permissions.transitions_for(user, case)
+    # the grid's people: offered as lead handler (triage) and as who is to act on a 督办
+    handlers = selectors.handlers_for(case) if "triage" in actions or "supervise" in caps else ()
     forms = []
     for action in actions:
         if action == bound_action and bound_form is not None:
             form = bound_form
         else:
-            form = TRANSITION_FORMS[action](
+            form = REGISTRY[action].form(
                 case=case, handlers=handlers, prefix=action, initial={"version": case.version}
             )
-        forms.append((action, TRANSITION_LABELS[action], form))
+        forms.append((action, LABELS[action], form))
     if bound_action is None and request.GET.get("offer") in actions:
         bound_action = request.GET["offer"]  # e.g. escalation offered after a failed session
     return {
-        **_loop_context(user, case, bound_forms or {}),
+        **_loop_context(user, case, caps, bound_forms or {}, handlers),
         "case": case,
-        "mediation": case_mediation(case),
-        "can_choose_mediator": case.state in CHOOSABLE_STATES and access.can(user, "choose_mediator", case),
-        "can_record_session": case.state == "mediating" and access.can(user, "record_session", case),
-        "can_record_agreement": case.state == "mediating" and access.can(user, "record_agreement", case),
+        "caps": caps,
+        "mediation": selectors.case_mediation(case),
         "parties": selectors.party_views(case.parties.all(), revealed_ids=set(revealed_ids)),
-        "can_reveal": access.can(user, "reveal_personal_data", case),
-        "events": selectors.timeline(case),
+        "can_reveal": "reveal_personal_data" in caps,
+        "events": selectors.case_timeline(case),
         "transition_forms": forms,
+        "steps_for_others": permissions.steps_for_others(user, case) if case.state in OPEN_STATES else (),
         "open_action": bound_action,
-        "comment_form": (bound_forms or {}).get("comment") or (
-            CommentForm() if access.can(user, "comment", case) else None),
+        "kept": (kept[0], kept_input(kept[1])) if kept else None,
+        "comment_form": (bound_forms or {}).get("comment") or (CommentForm() if "comment" in caps else None),
         "attachment_form": (bound_forms or {}).get("attachment") or (
-            AttachmentForm() if access.can(user, "attach", case) else None),
+            AttachmentForm() if "attach" in caps else None),
     }
 
 
@@ -172,11 +210,16 @@ def case_detail(request, pk):
 def case_transition(request, pk, action):
     """The one view for every transition. The action must be one the user may take now."""
     case = get_case_for(request, pk)
-    if action not in TRANSITION_FORMS or action not in access.available_transitions(request.user, case):
-        messages.error(request, _("That step is not possible for you on this case in its current state."))
-        return render(request, "cases/case_detail.html", _detail_context(request, case), status=409)
+    if action not in REGISTRY:
+        raise Http404
     handlers = selectors.handlers_for(case) if action == "triage" else ()
-    form = TRANSITION_FORMS[action](request.POST, case=case, handlers=handlers, prefix=action)
+    form = REGISTRY[action].form(request.POST, case=case, handlers=handlers, prefix=action)
+    if action not in permissions.transitions_for(request.user, case):
+        # Usually somebody else was faster: say what happened, and keep what was typed.
+        messages.error(request, _("“%(step)s” is not possible for you on this case now (it is “%(state)s”). "
+                                  "What you typed is shown below.")
+                       % {"step": LABELS[action], "state": case.get_state_display()})
+        return detail_response(request, case, kept=(LABELS[action], form), status=409)
     if form.is_valid():
         try:
             workflow.run_transition(
@@ -187,9 +230,11 @@ def case_transition(request, pk, action):
         except workflow.WorkflowError as error:
             messages.error(request, str(error))
             case = get_case_for(request, pk)  # show the case as it is now, with the input kept
-            return render(request, "cases/case_detail.html", _detail_context(
-                request, case, bound_action=action, bound_form=form), status=409)
-        messages.success(request, _("Done: %(step)s.") % {"step": TRANSITION_LABELS[action]})
+            if action in permissions.transitions_for(request.user, case):
+                return render(request, "cases/case_detail.html", _detail_context(
+                    request, case, bound_action=action, bound_form=form), status=409)
+            return detail_response(request, case, kept=(LABELS[action], form), status=409)
+        messages.success(request, _("Done: %(step)s.") % {"step": LABELS[action]})
         return redirect("cases:detail", pk=case.pk)
     return render(request, "cases/case_detail.html", _detail_context(
         request, case, bound_action=action, bound_form=form), status=400)
@@ -226,7 +271,8 @@ def party_reveal(request, pk, party_pk):
     workflow.disclose_party(party=party, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
     if request.htmx:
         view = selectors.party_views([party], revealed_ids={party.pk})[0]
-        return render(request, "cases/partials/party_row.html", {"p": view, "case": case, "can_reveal": True})
+        return render(request, "cases/partials/party_row.html", {
+            "p": view, "case": case, "can_reveal": True, "caps": permissions.capabilities(request.user, case)})
     return render(request, "cases/case_detail.html", _detail_context(request, case, revealed_ids={party.pk}))
 
 

@@ -12,61 +12,63 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grids import access
-
-from .. import selectors
-from ..choices import OPEN_STATES, Risk, State
-from ..closing import why_on_ledger
+from .. import permissions, selectors
+from ..choices import LedgerReason
 from ..export import write_ledger
 from ..filters import CaseFilter
+from ..models import ExportRecord
+from ..warning import Warnings
 
 PAGE_SIZE = 50
 
 
 class LedgerFilter(CaseFilter):
     reason = django_filters.ChoiceFilter(
-        label=gettext_lazy("why on the ledger"), method="filter_reason",
-        choices=[("escalated", gettext_lazy("Escalated or referred")),
-                 ("major", gettext_lazy("Major risk")), ("overdue", gettext_lazy("Overdue"))])
+        label=gettext_lazy("why on the ledger"), method="filter_reason", choices=LedgerReason.choices)
 
     def filter_reason(self, queryset, name, value):
-        if value == "escalated":
-            return queryset.filter(state__in=[State.ESCALATED, State.REFERRED])
-        if value == "major":
-            return queryset.filter(risk=Risk.MAJOR, state__in=OPEN_STATES)
-        return queryset.filter(state__in=OPEN_STATES, due_at__lt=timezone.now())
+        return queryset.on_ledger(reason=value)
 
 
 def leaders_only(user):
     """Station and street leaders (and administrators); everyone else gets 403."""
-    if not access.has_role(user, *access.LEDGER_ROLES):
+    if not permissions.may_lead(user):
         raise PermissionDenied
 
 
 def ledger(request):
     """重点疑难矛盾纠纷台账: escalated, major-risk and overdue cases of the leader's scope."""
     leaders_only(request.user)
-    ledger_filter = LedgerFilter(request.GET, queryset=selectors.ledger(request.user), user=request.user)
+    ledger_filter = LedgerFilter(request.GET, queryset=selectors.ledger(request.user), user=request.user, request=request)
     page = Paginator(ledger_filter.qs.order_by("due_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     now = timezone.now()
     return render(request, "cases/ledger.html", {
         "filter": ledger_filter, "page": page, "query": query.urlencode(),
-        "rows": [(case, why_on_ledger(case, now)) for case in page.object_list],
+        "rows": [(case, case.ledger_reason_labels(now)) for case in Warnings(now).mark(page.object_list)],
     })
 
 
 def ledger_export(request):
     """The ledger (as filtered on screen) as an Excel file, streamed from a temporary file."""
     leaders_only(request.user)
-    ledger_filter = LedgerFilter(request.GET, queryset=selectors.ledger(request.user), user=request.user)
+    ledger_filter = LedgerFilter(request.GET, queryset=selectors.ledger(request.user), user=request.user, request=request)
     out = tempfile.TemporaryFile()
-    write_ledger(ledger_filter.qs, out)
+    rows = write_ledger(ledger_filter.qs, out)
     out.seek(0)
+    ExportRecord.objects.create(user=request.user, what=ExportRecord.What.LEDGER, rows=rows,
+                                filters=_filters_of(request, ledger_filter), ip_address=request.META.get("REMOTE_ADDR"))
     name = _("ledger") + f"-{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(out, as_attachment=True, filename=name, content_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+
+
+def _filters_of(request, ledger_filter) -> dict:
+    """The filter the export was made with, for the export record: the filter's own fields
+    only, as typed (without NUL characters, which PostgreSQL's jsonb refuses), cut short."""
+    return {key: [v.replace("\x00", "")[:200] for v in request.GET.getlist(key)]
+            for key in ledger_filter.form.fields if key in request.GET}
 
 
 def dashboard(request):

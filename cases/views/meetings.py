@@ -1,54 +1,102 @@
-"""Joint meetings (联席会议) of a street and its station: agenda prefilled from the ledger,
-a decision per case (on the case timeline, a task where it assigns work), minutes, print."""
+"""Meetings on cases: the joint meeting (联席会议) of a street and its station, agenda prefilled
+from the ledger, and the coordination meeting (协调会) a handler calls from a case page on one
+dispute, with people without accounts. A decision per case (on the case timeline, a task where
+it assigns work), minutes, print. Leaders see the joint meetings of streets where they lead
+grids; everyone sees the coordination meetings on cases they may open; each agenda is cut to
+the cases the user may open. The street's leaders run joint meetings, the cases' handlers
+coordination meetings."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.http import Http404
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grids import access
-from grids.models import CommunityGridUserObjectPermission, PoliceGridUserObjectPermission
+from grids.models import GridLink
+from grids.selectors import people_placed_on
 
-from .. import closing
-from ..forms import DecisionForm, MeetingForm, MinutesForm
-from ..models import Meeting, MeetingItem
-from ..workflow import WorkflowError
+from .. import loop as loop_services
+from .. import permissions
+from ..choices import MeetingKind
+from ..errors import WorkflowError
+from ..forms import DecisionForm, MinutesForm
+from ..meeting_forms import CoordinationMeetingForm, JointMeetingForm
+from ..models import Case
+from .case import get_case_for
 from .ledger import leaders_only
 
 
 def _get_meeting(request, pk):
-    leaders_only(request.user)
-    meeting = get_object_or_404(Meeting.objects.select_related("street", "created_by"), pk=pk)
-    if meeting.street_id not in access.scope_of(request.user).street_ids and not access.is_admin(request.user):
-        raise Http404
+    """A meeting the user may see. Leaders get 404 for the others; everyone else 403, as joint
+    meetings are gated by role first (the answer is the same whether the meeting exists)."""
+    meetings = permissions.visible_meetings(request.user).select_related("street", "created_by")
+    if permissions.may_lead(request.user):
+        return get_object_or_404(meetings, pk=pk)
+    meeting = meetings.filter(pk=pk).first()
+    if meeting is None:
+        raise PermissionDenied
     return meeting
 
 
-def _people(user):
-    """Who a decision can assign work to: the people placed in the leader's scope."""
+def _items(user, meeting):
+    """The agenda as this user may see it: a station leader covering part of the street sees
+    only the items of the cases he may open."""
+    return (meeting.items.filter(case__in=permissions.visible_cases(user))
+            .select_related("case__grid__community", "case__lead_handler"))
+
+
+def _people(user, meeting=None, items=()):
+    """Who a decision can assign work to: the people placed on the grids the leader leads; at a
+    coordination meeting, the people placed on its cases' grids."""
     scope = access.scope_of(user)
-    workers = CommunityGridUserObjectPermission.objects.values("user_id")
-    police = PoliceGridUserObjectPermission.objects.values("user_id")
-    if not scope.everything:
-        workers = workers.filter(content_object_id__in=scope.community_grid_ids)
-        police = police.filter(content_object_id__in=scope.police_grid_ids)
-    return get_user_model().objects.filter(pk__in=workers.union(police)).order_by("username")
+    if meeting is not None and meeting.kind == MeetingKind.COORDINATION:
+        grid_ids = {item.case.grid_id for item in items}
+        return people_placed_on(grid_ids=grid_ids, police_grid_ids=GridLink.objects.filter(
+            community_grid_id__in=grid_ids).values("police_grid_id"))
+    if scope.everything:
+        return people_placed_on(grid_ids=None, police_grid_ids=None)
+    return people_placed_on(grid_ids=scope.grids_where(*permissions.LEADERS),
+                            police_grid_ids=scope.police_grid_ids)
 
 
 def meeting_list(request):
-    leaders_only(request.user)
-    meetings = Meeting.objects.filter(street__in=access.visible_streets(request.user)).select_related("street")
-    return render(request, "cases/meeting_list.html", {"meetings": meetings[:50]})
+    meetings = permissions.visible_meetings(request.user).select_related("street")
+    return render(request, "cases/meeting_list.html", {
+        "meetings": meetings[:50], "can_create": access.led_streets(request.user).exists()})
+
+
+def meeting_call(request, pk):
+    """协调会: a handler calls a coordination meeting on this case, and one or two more open
+    cases of the same grid."""
+    case = get_case_for(request, pk, "call_meeting")
+    others = Case.objects.open().filter(grid_id=case.grid_id).exclude(pk=case.pk).order_by("-id")
+    form = CoordinationMeetingForm(request.POST or None, others=others)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = loop_services.call_coordination_meeting(actor=request.user, case=case, **form.cleaned_data)
+        except WorkflowError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Coordination meeting called."))
+            return redirect("cases:meeting", pk=meeting.pk)
+    return render(request, "cases/meeting_call.html", {"form": form, "case": case},
+                  status=400 if request.method == "POST" else 200)
 
 
 def meeting_create(request):
     leaders_only(request.user)
-    form = MeetingForm(request.POST or None, streets=access.visible_streets(request.user))
+    streets = access.led_streets(request.user)
+    if not streets.exists():
+        raise PermissionDenied  # joint meetings are the street's to call
+    ledger = (permissions.led_cases(request.user).on_ledger(timezone.now())
+              .filter(grid__community__street__in=streets).select_related("grid__community")
+              .order_by("due_at", "id"))
+    form = JointMeetingForm(request.POST or None, streets=streets, ledger=ledger)
     if request.method == "POST" and form.is_valid():
-        meeting = closing.create_meeting(actor=request.user, **form.cleaned_data)
+        meeting = loop_services.create_meeting(actor=request.user, **form.cleaned_data)
         messages.success(request, _("Meeting created; its agenda holds %(n)s cases.") % {"n": meeting.items.count()})
         return redirect("cases:meeting", pk=meeting.pk)
     return render(request, "cases/meeting_form.html", {"form": form},
@@ -57,26 +105,34 @@ def meeting_create(request):
 
 def meeting_detail(request, pk, *, bound=None, minutes_form=None, status=200):
     meeting = _get_meeting(request, pk)
-    people = _people(request.user)
-    items = list(meeting.items.select_related("case__grid__community", "case__lead_handler"))
+    items = list(_items(request.user, meeting))
+    people = _people(request.user, meeting, items)
+    decide = permissions.decision_action(meeting)
     for item in items:
-        item.form = bound if bound is not None and bound.item_pk == item.pk else DecisionForm(
-            people=people, prefix=f"item{item.pk}", initial={"decision": item.decision})
+        if bound is not None and bound.item_pk == item.pk:
+            item.form = bound
+        elif permissions.can(request.user, decide, item.case):
+            item.form = DecisionForm(people=people, prefix=f"item{item.pk}", initial={"decision": item.decision})
+        else:
+            item.form = None
+    may_run = permissions.may_run_meeting(request.user, meeting)
     return render(request, "cases/meeting_detail.html", {
-        "meeting": meeting, "items": items,
-        "minutes_form": minutes_form or MinutesForm(initial={"minutes": meeting.minutes}),
+        "meeting": meeting, "items": items, "participants": meeting.attendees.splitlines(), "may_run": may_run,
+        "minutes_form": (minutes_form or MinutesForm(initial={"minutes": meeting.minutes})) if may_run else None,
     }, status=status)
 
 
 @require_POST
 def meeting_decide(request, pk, item_pk):
     meeting = _get_meeting(request, pk)
-    item = get_object_or_404(MeetingItem, pk=item_pk, meeting=meeting)
-    form = DecisionForm(request.POST, people=_people(request.user), prefix=f"item{item.pk}")
+    item = get_object_or_404(_items(request.user, meeting), pk=item_pk)
+    if not permissions.can(request.user, permissions.decision_action(meeting), item.case):
+        raise PermissionDenied
+    form = DecisionForm(request.POST, people=_people(request.user, meeting, [item]), prefix=f"item{item.pk}")
     form.item_pk = item.pk
     if form.is_valid():
         try:
-            closing.record_decision(item=item, actor=request.user, **form.cleaned_data)
+            loop_services.record_decision(item=item, actor=request.user, **form.cleaned_data)
         except WorkflowError as error:
             form.add_error(None, str(error))
         else:
@@ -86,12 +142,29 @@ def meeting_decide(request, pk, item_pk):
 
 
 @require_POST
+def meeting_drop_item(request, pk, item_pk):
+    """Take a case off the agenda of a meeting that has not decided on it."""
+    meeting = _get_meeting(request, pk)
+    item = get_object_or_404(_items(request.user, meeting), pk=item_pk)
+    if not permissions.may_run_meeting(request.user, meeting):
+        raise PermissionDenied
+    try:
+        loop_services.drop_meeting_item(item=item, actor=request.user)
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Case %(number)s taken off the agenda.") % {"number": item.case.number})
+    return redirect(meeting_url(meeting))
+
+
+@require_POST
 def meeting_minutes(request, pk):
     meeting = _get_meeting(request, pk)
+    if not permissions.may_run_meeting(request.user, meeting):
+        raise PermissionDenied
     form = MinutesForm(request.POST)
     if form.is_valid():
-        meeting.minutes = form.cleaned_data["minutes"]
-        meeting.save(update_fields=["minutes"])
+        loop_services.save_minutes(meeting=meeting, actor=request.user, minutes=form.cleaned_data["minutes"])
         messages.success(request, _("Minutes saved."))
         return redirect(meeting_url(meeting))
     return meeting_detail(request, pk, minutes_form=form, status=400)
@@ -99,8 +172,7 @@ def meeting_minutes(request, pk):
 
 def meeting_print(request, pk):
     meeting = _get_meeting(request, pk)
-    items = meeting.items.select_related("case__grid__community", "case__lead_handler").prefetch_related(
-        "tasks__assignee")
+    items = _items(request.user, meeting).prefetch_related("tasks__assignee")
     return render(request, "cases/meeting_print.html", {"meeting": meeting, "items": items})
 
 

@@ -29,6 +29,7 @@ STEPS = {
     "reopen": ("resolved", "mediating"),
     "close": ("resolved", "closed"),
     "withdraw": ("reported", "withdrawn"),
+    "settle_on_spot": ("triaged", "resolved"),
 }
 
 # Users relative to the case on grid1 (worker1's grid, under police grid 1 of Qifeng):
@@ -48,6 +49,7 @@ ALLOWED = {
     "reopen": {"worker1", "officer1"} | LEADERS,
     "close": {"worker1", "officer1"} | LEADERS,
     "withdraw": {"worker1", "officer1"} | LEADERS,
+    "settle_on_spot": {"worker1", "officer1"} | LEADERS,
 }
 
 

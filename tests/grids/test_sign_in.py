@@ -23,22 +23,15 @@ def test_a_wrong_password_says_so_and_keeps_the_username(client, world):
     assert 'value="worker1"' in html
 
 
-def test_repeated_failures_lock_the_account_with_a_clear_message(client, world, settings):
+def test_repeated_failures_lock_the_account_at_that_address(client, world, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, "worker1", "wrong")
-    # even the right password is refused now, from another address too
-    response = sign_in(client, "worker1", "fengqiao-demo", ip="10.0.0.2")
+    # even the right password is refused now from that address…
+    response = sign_in(client, "worker1", "fengqiao-demo")
     assert response.status_code == 429
-    html = response.content.decode()
-    assert "登录失败次数过多" in html and "15 分钟" in html
-    # another account from a fresh address is not affected
-    assert sign_in(client, "worker2", "fengqiao-demo", ip="10.0.0.3").status_code == 302
-
-
-def test_repeated_failures_from_one_address_lock_that_address(client, world, settings):
-    for n in range(settings.AXES_FAILURE_LIMIT):
-        sign_in(client, f"nobody{n}", "wrong", ip="10.9.9.9")
-    assert sign_in(client, "worker2", "fengqiao-demo", ip="10.9.9.9").status_code == 429
+    assert "15" in response.content.decode()
+    # …while a colleague behind the same address (a police post's NAT) still signs in
+    assert sign_in(client, "worker2", "fengqiao-demo").status_code == 302
 
 
 def test_sign_out_needs_a_post_and_ends_the_session(client, world):

@@ -1,14 +1,16 @@
 import pytest
 from django.urls import reverse
 
+from grids.models import Community
 from mediators.models import Mediator
 
 pytestmark = pytest.mark.django_db
 
 
 def form(**overrides):
+    community = Community.objects.filter(street__name="栖凤街道").order_by("name").first()
     data = {"name": "新调解员", "team": "judicial", "organisation": "栖凤司法所", "profession": "lawyer",
-            "specialties": ["debt", "labour"], "dialects": "普通话", "communities": [], "capacity": "4",
+            "specialties": ["debt", "labour"], "dialects": "普通话", "communities": [community.pk], "capacity": "4",
             "introduction": "执业十年。", "phone": "", "id_number": "", "user": ""}
     data.update(overrides)
     return data

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from cases import demo as case_demo
+from config import demo as case_demo
 from grids import demo
 
 

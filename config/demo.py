@@ -8,6 +8,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from cases import loop as closing
+from cases import workflow
+from cases.choices import Category, Channel, DepartmentKind, PartyRole, Risk, State, Tier
+from cases.models import Call, Case, Department, Party
+from cases.validators import ID_CHECK, ID_WEIGHTS
 from grids import access
 from grids.demo import GIVEN, SURNAMES
 from grids.models import CommunityGrid, Street
@@ -16,11 +21,6 @@ from grids.selectors import people_on_grids, people_on_police_grids
 from grids.services import give_role
 from mediators import services as mediator_services
 from mediators.demo import build_roster
-
-from . import closing, workflow
-from .choices import Category, Channel, DepartmentKind, PartyRole, Risk, State, Tier
-from .models import Call, Case, Department, Party
-from .validators import ID_CHECK, ID_WEIGHTS
 
 # (title, category, description, applicant's side, respondent's side)
 STORIES = [
@@ -134,8 +134,9 @@ def _choose(*, case, actor, roster, rng, parties, made):
 
 def _session(*, case, actor, outcome="agreed", **_):
     mediators = [c.mediator for c in case.mediator_choices.filter(active=True)]
+    start = timezone.now().replace(second=0, microsecond=0) - timedelta(days=1)
     mediator_services.record_session(
-        case=case, actor=actor, mediators=mediators, held_at=timezone.now() - timedelta(days=1),
+        case=case, actor=actor, mediators=mediators, held_at=start, ended_at=start + timedelta(minutes=80),
         place="多元化解调解室", attendees="双方当事人、网格员、社区民警", format="joint",
         record="调解员分别听取双方陈述，讲明相关法律规定，引导双方换位思考。", outcome=outcome)
 
@@ -259,6 +260,7 @@ def _build_loop(*, street, stationlead, rng):
     if case is not None:
         closing.issue_supervision(case=case, actor=stationlead, text="请三日内拿出化解方案并报所里",
                                   deadline=timezone.localdate() + timedelta(days=3))
-    closing.create_meeting(actor=stationlead, street=street, held_on=timezone.now() + timedelta(days=2),
+    streetlead = get_user_model().objects.get(username="streetlead")
+    closing.create_meeting(actor=streetlead, street=street, held_on=timezone.now() + timedelta(days=2),
                            place="栖凤街道综治中心会议室",
                            attendees="街道综治办、栖凤派出所、各社区、物业公司、辖区学校")

@@ -1,0 +1,48 @@
+"""Per-case grants: the exceptions to "scope comes from grids". A grant is a django-guardian
+object permission on one case whose codename says why it exists, and so which role its holder
+plays on that case:
+
+  cases.mediate_case          the account of a mediator chosen for the case   -> Role.MEDIATOR
+  cases.handle_referral_case  the contact account of a department it was referred to -> DEPARTMENT
+  cases.view_case             a colleague invited to read it                  -> read only
+
+Only the services that start or end the reason write these rows (mediators.services,
+cases.transitions, cases.loop). Read once per request into the shared request cache."""
+
+from guardian.shortcuts import assign_perm, remove_perm
+
+from grids import access
+from grids.roles import Role
+
+from .models import CaseUserObjectPermission
+
+MEDIATOR, DEPARTMENT, VIEWER = "mediate_case", "handle_referral_case", "view_case"
+VIEWER_ROLE = "case_viewer"
+GRANT_ROLES = {MEDIATOR: Role.MEDIATOR, DEPARTMENT: Role.DEPARTMENT, VIEWER: VIEWER_ROLE}
+
+
+def grant(*, user, case, reason: str) -> None:
+    """Give `user` the per-case role for `reason` (one of the codenames above). Idempotent."""
+    assign_perm(f"cases.{reason}", user, case)
+    access.forget(user)
+
+
+def revoke(*, user, case, reason: str) -> None:
+    remove_perm(f"cases.{reason}", user, case)
+    access.forget(user)
+
+
+def roles_by_case(user) -> dict[int, frozenset[str]]:
+    """{case id: roles granted on it} for the user. One query, cached for the request."""
+    if not user.is_authenticated:
+        return {}
+    cache = access.request_cache(user)
+    if "case_grants" not in cache:
+        roles: dict[int, set[str]] = {}
+        rows = CaseUserObjectPermission.objects.filter(
+            user=user, permission__codename__in=GRANT_ROLES
+        ).values_list("content_object_id", "permission__codename")
+        for case_id, codename in rows:
+            roles.setdefault(case_id, set()).add(GRANT_ROLES[codename])
+        cache["case_grants"] = {case_id: frozenset(r) for case_id, r in roles.items()}
+    return cache["case_grants"]

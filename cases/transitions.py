@@ -1,0 +1,205 @@
+"""The transition registry: one entry per transition of the case state machine, and nothing
+else lists transitions. The state graph and same-row conditions are the @transition methods on
+`Case` (cases/models/case.py); everything else about a step is here:
+
+  label      what the button and the timeline call it
+  form       its small form (cases/forms.py); the form's `case_fields` are the fields it may set
+  roles      the roles, held on the case's place, that may take it (cases/permissions.py reads it)
+  roles_from narrower roles when leaving certain states
+  note_required  whether the note must say why
+  unmet      the message for each unmet condition, keyed by the condition function itself
+  prepare    run before the transition (e.g. due date from the rules, which the condition needs)
+  effects    run after it, in the same transaction; each may add to the timeline event's payload
+             and is handed `notify` (cases.notices.notify) by the runner, so this module stays
+             below the access rules that notices need
+
+The workflow runner (cases/workflow.py), the capabilities (cases/permissions.py), the case page
+and its tests all read this registry; a test checks it against django-fsm's public API.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grids.roles import Role
+from grids.selectors import leaders_over_grid
+
+from . import grants
+from .choices import NoticeKind, State
+from .due import compute_due
+from .errors import WorkflowError
+from .forms import (
+    EscalateForm,
+    ReferForm,
+    ReopenForm,
+    ResolveForm,
+    SettleOnSpotForm,
+    TransitionForm,
+    TriageForm,
+    WithdrawForm,
+)
+from .models import Case, CaseTeamMember, FollowUp, Referral
+
+W, O, AUX, SL, STL, ADM = (
+    Role.WORKER, Role.OFFICER, Role.AUXILIARY, Role.STATION_LEADER, Role.STREET_LEADER, Role.ADMIN,
+)
+LEADERS = frozenset({SL, STL, ADM})
+HANDLERS = frozenset({W, O}) | LEADERS  # those who carry a case on the ground, and above
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    name: str
+    label: str
+    form: type[TransitionForm]
+    roles: frozenset[str]
+    roles_from: dict = field(default_factory=dict)  # {source state: roles}
+    note_required: bool = False
+    unmet: dict = field(default_factory=dict)       # {condition function: message}
+    prepare: tuple = ()
+    effects: tuple = ()
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The case fields this transition's form may set; the workflow refuses any other."""
+        return frozenset(self.form.case_fields)
+
+    def roles_for(self, state: str) -> frozenset[str]:
+        return self.roles_from.get(state, self.roles)
+
+
+# --- preparations and side effects (each: *, case, actor, extra[, notify]) ------------------
+
+
+def due_from_rules(*, case, actor, extra):
+    """Triage sets risk and tier: the due date follows the rules again, from now."""
+    case.due_at = compute_due(risk=case.risk, tier=case.tier, start=timezone.now())
+
+
+def joint_team(*, case, actor, extra, notify) -> dict:
+    """Put the chosen colleagues on the case's joint team (联合调处); tell the lead handler."""
+    team = extra.get("team", ())
+    for member, role in team:
+        CaseTeamMember.objects.get_or_create(case=case, user=member, defaults={"role": role})
+    if case.lead_handler_id and case.lead_handler_id != actor.pk:
+        notify(recipients=[case.lead_handler], kind=NoticeKind.ASSIGNED, case=case,
+               key=f"assigned:{case.pk}:{case.version}")
+    data = {"due_at": case.due_at}
+    if team:
+        data["team"] = "、".join(m.get_full_name() or m.get_username() for m, _role in team)
+    return data
+
+
+def open_referral(*, case, actor, notify, referral: dict) -> Referral:
+    """A referral to a department, its contact's grant on this one case, and the notice: for
+    the "refer" step and for a handler's direct referral (cases/loop.py send_referral)."""
+    created = Referral.objects.create(case=case, sent_by=actor, **referral)
+    if created.contact is not None:
+        grants.grant(user=created.contact, case=case, reason=grants.DEPARTMENT)
+        notify(recipients=[created.contact], kind=NoticeKind.REFERRAL, case=case,
+               key=f"referral:{created.pk}", text=created.request)
+    return created
+
+
+def referral_to_department(*, case, actor, extra, notify) -> dict:
+    """The "refer" step's referral (see open_referral)."""
+    referral = extra.get("referral")
+    if not referral:
+        raise WorkflowError(_("Choose the department and the deadline."))
+    open_referral(case=case, actor=actor, notify=notify, referral=referral)
+    return {}
+
+
+def on_the_ledger(*, case, actor, extra, notify) -> dict:
+    """An escalated case is on the ledger of the station and street leaders over its grid."""
+    notify(recipients=leaders_over_grid(case.grid_id, street=True), kind=NoticeKind.LEDGER, case=case,
+           key=f"ledger:{case.pk}:{case.version}", text=case.escalation_reason)
+    return {}
+
+
+def follow_up_visit(*, case, actor, extra, notify) -> dict:
+    """A resolved case gets a follow-up visit N days later (default 7)."""
+    resolved_on = timezone.localdate(case.resolved_at or timezone.now())
+    FollowUp.objects.create(case=case, due_on=resolved_on + timedelta(days=settings.FENGQIAO_FOLLOW_UP_DAYS))
+    return {}
+
+
+# --- the registry ---------------------------------------------------------------------------
+
+MEDIATOR_FIRST = _("Choose a mediator from the mediation supermarket first.")
+
+SPECS = [
+    TransitionSpec(
+        "triage", _("Triage"), TriageForm, roles=frozenset({O}) | LEADERS,
+        unmet={Case.is_fully_triaged: _("Give the category, risk level, tier and lead handler.")},
+        prepare=(due_from_rules,), effects=(joint_team,),
+    ),
+    TransitionSpec(
+        "start_mediation", _("Start mediation"), TransitionForm, roles=frozenset({AUX}) | HANDLERS,
+        unmet={Case.mediator_chosen: MEDIATOR_FIRST},
+    ),
+    TransitionSpec(
+        "escalate", _("Escalate"), EscalateForm, roles=frozenset({O}) | LEADERS,
+        unmet={Case.has_escalation_reason: _("Say why the case is escalated.")},
+        effects=(on_the_ledger,),
+    ),
+    TransitionSpec(
+        "refer", _("Refer to a department"), ReferForm, roles=LEADERS,
+        unmet={Case.has_referral: _("Choose the department and the deadline.")},
+        effects=(referral_to_department,),
+    ),
+    TransitionSpec(
+        "assign_mediation", _("Put a mediation team on it"), TransitionForm, roles=LEADERS,
+        unmet={Case.mediator_chosen: MEDIATOR_FIRST},
+    ),
+    TransitionSpec(
+        "resolve", _("Mark resolved"), ResolveForm, roles=HANDLERS,
+        # A case the station and street took up is theirs to resolve.
+        roles_from={State.ESCALATED: LEADERS, State.REFERRED: LEADERS},
+        unmet={Case.has_resolution: _(
+            "Record the mediation agreement, or that the parties settled without one, and the "
+            "resolution summary.")},
+        effects=(follow_up_visit,),
+    ),
+    TransitionSpec(
+        # Most 110 disputes end this way: calmed by the officer or grid worker who came.
+        "settle_on_spot", _("Settle on the spot"), SettleOnSpotForm, roles=HANDLERS,
+        unmet={
+            Case.handled_close_to_home: _(
+                "Settling on the spot is for a case at the grid or community police room tier: "
+                "triage it at that tier, or mediate it."),
+            Case.has_resolution: _("Say how the dispute was settled."),
+        },
+        effects=(follow_up_visit,),
+    ),
+    TransitionSpec("reopen", _("Reopen"), ReopenForm, roles=HANDLERS, note_required=True),
+    TransitionSpec(
+        "close", _("Close the case"), TransitionForm, roles=HANDLERS,
+        unmet={Case.follow_up_done: _("Record a follow-up visit that found the agreement kept first.")},
+    ),
+    TransitionSpec(
+        "withdraw", _("Withdraw"), WithdrawForm, roles=HANDLERS,
+        unmet={Case.has_withdrawal_reason: _("Say why the case is withdrawn.")},
+    ),
+]
+REGISTRY: dict[str, TransitionSpec] = {spec.name: spec for spec in SPECS}
+LABELS = {name: spec.label for name, spec in REGISTRY.items()}
+
+
+def from_state(state: str) -> list[TransitionSpec]:
+    """The registry entries whose transition leaves `state`, in the state machine's order
+    (django-fsm's public get_all_state_transitions)."""
+    names = [t.name for t in Case().get_all_state_transitions() if t.source in (state, "*")]
+    return [REGISTRY[name] for name in dict.fromkeys(names)]
+
+
+def unmet_message(case: Case, name: str) -> str:
+    """Say which condition of the transition is not met, in the user's words."""
+    spec = REGISTRY[name]
+    transition = next(t for t in case.get_all_state_transitions()
+                      if t.name == name and t.source in (case.state, "*"))
+    messages = [str(spec.unmet[c]) for c in transition.conditions if not c(case) and c in spec.unmet]
+    return " ".join(messages) or str(_("The case is not ready for this step: fill in what it asks for."))
