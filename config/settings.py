@@ -58,21 +58,28 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "widget_tweaks",
+    "simple_history",
+    "django_tasks_db",
     "grids",
     "cases",
     "mediators",
+    "config",  # the composition root: seed_demo, which needs every app
 ]
 
 MIDDLEWARE = [
+    "config.proxy.ClientAddressMiddleware",  # first: every later record sees the real client
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.middleware.SessionMiddleware",  # Django's, minus a second read on 5xx answers
     "config.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Roster, meeting, department and due-rule history records who made each change.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -96,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "grids.context_processors.navigation",
+                "cases.context_processors.bell",
             ],
         },
     },
@@ -109,10 +117,21 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Fail fast while PostgreSQL is down or unreachable: the 503 page within seconds, not a
+    # worker stuck for the default 30 s (or the operating system's TCP timeout).
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
     if env_bool("DB_POOL", True):
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        from config.db import check_pooled_connection
+
+        DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": env_int("DB_POOL_MIN", 2),
             "max_size": env_int("DB_POOL_MAX", 10),
+            # A restart kills every pooled connection: test each one before handing it out,
+            # rather than failing one request per dead connection (config/db.py).
+            "check": check_pooled_connection,
+            # Longest wait for a connection (all busy, or the database down) before giving up.
+            "timeout": env_int("DB_POOL_TIMEOUT", 5),
         }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while a case is written; IMMEDIATE takes the write lock at the
@@ -157,14 +176,19 @@ SESSION_COOKIE_SAMESITE = "Lax"
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
-# django-axes: lock a username, or an address, after repeated failures.
+# django-axes: lock a username at one client address after repeated failures. Not the address
+# alone: a police post behind NAT or a proxy shares one, and one person's typos must not lock
+# out the whole post.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.views.locked_out"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+# Reverse proxies in front of the app that append the client to X-Forwarded-For (nginx: 1).
+# 0 (the default) trusts no header and uses REMOTE_ADDR. See config/proxy.py.
+FENGQIAO_TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "config.proxy.client_ip"  # django-ipware is not installed
 
 # Internationalisation: Simplified Chinese by default, English available.
 LANGUAGE_CODE = "zh-hans"
@@ -211,6 +235,7 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],
 }
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"  # the app's own page, not Django's English one
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -231,3 +256,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+
+# Background and periodic work: Django's task framework with a database-backed worker
+# (`manage.py db_worker`), so it needs nothing beyond the app and its database. The periodic
+# checks are enqueued by `manage.py schedule_checks` (a loop in the demo, a timer in production).
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+FENGQIAO_CHECK_SECONDS = int(os.environ.get("CHECK_SECONDS", "300"))
+
+# E-mail for notices a user chose to receive that way; the console in development.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEBUG
+                               else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fengqiao@localhost")

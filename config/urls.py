@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from . import views
+
 urlpatterns = [
     path("", include("cases.urls")),
     path("grids/", include("grids.urls")),
@@ -25,5 +27,14 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # nginx answers a body over client_max_body_size itself; its `error_page 413` shows this.
+    path("errors/too-large/", login_not_required(views.request_too_large), name="request_too_large"),
     path("admin/", admin.site.urls),
 ]
+
+# The app's own error pages, in the user's language (Chinese by default), never Django's bare
+# English ones; see config/views.py.
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
