@@ -19,9 +19,14 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 
 install: $(VENV)/.installed
 
+# One command starts everything: the web server, the task worker and the periodic checks
+# (every 2 minutes in the demo); Ctrl-C stops all three.
 demo: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
+	trap 'kill 0' INT TERM EXIT; \
+	DEBUG=1 $(PY) manage.py db_worker --no-startup-delay & \
+	DEBUG=1 $(PY) manage.py schedule_checks --every 120 & \
 	DEBUG=1 $(PY) manage.py runserver $(HOST)
 
 # Browser tests drive Debian's chromium; install it when we can (root + apt), else they skip.

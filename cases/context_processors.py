@@ -1,0 +1,11 @@
+from django.utils.functional import SimpleLazyObject
+
+from . import notices
+
+
+def bell(request):
+    """The unread count for the bell in the top bar: one query, only if the page shows it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"nav_unread": SimpleLazyObject(lambda: notices.unread_count(user))}
