@@ -1,10 +1,12 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from cases import closing
+from cases import loop as closing
+from cases import permissions
 from cases.models import Call, CaseEvent
 from tests.factories import make_case
 
@@ -35,15 +37,17 @@ def test_a_grid_worker_calls_and_the_grids_police_answer(client, world, settings
     call.refresh_from_db()
     assert call.answered_by == world.officer1 and call.answer == "马上到" and not call.is_late
     assert call.response_minutes == 0
-    assert CaseEvent.objects.filter(case=case, kind="call").count() == 2
+    assert CaseEvent.objects.filter(case=case, kind="call").count() == 1
+    answered = CaseEvent.objects.get(case=case, kind="call_answered")
+    assert (answered.actor, answered.data["response_minutes"]) == (world.officer1, 0)
 
 
 def test_police_call_grid_forces_as_a_free_event(world):
     call = closing.place_call(actor=world.officer1, grid=world.grid1, message="需要网格员协助入户走访")
     assert call.direction == "police_to_grid" and call.case is None
-    assert call in closing.calls_to_answer(world.worker1)
-    assert call not in closing.calls_to_answer(world.officer1)
-    with pytest.raises(closing.PermissionDenied):
+    assert call in permissions.calls_to_answer(world.worker1)
+    assert call not in permissions.calls_to_answer(world.officer1)
+    with pytest.raises(PermissionDenied):
         closing.answer_call(call=call, actor=world.officer2, answer="x")
 
 
@@ -84,3 +88,20 @@ def test_an_answer_is_once_and_in_scope(client, world):
     assert "该呼叫已有人响应" in response.content.decode()
     call.refresh_from_db()
     assert call.answer == "到了"
+
+
+def test_an_answer_reads_as_an_answer_with_its_response_time(client, world):
+    case = make_case(grid=world.grid1, actor=world.worker1)
+    call = closing.place_call(actor=world.worker1, grid=world.grid1, message="楼道有人争吵，请民警到场", case=case)
+    Call.objects.filter(pk=call.pk).update(created_at=timezone.now() - timedelta(minutes=12))
+    closing.answer_call(call=call, actor=world.officer1, answer="已到场劝离")
+    client.force_login(world.officer1)
+    page = client.get(case.get_absolute_url())
+    answered = next(v for v in page.context["events"] if v.event.kind == "call_answered")
+    with translation.override("zh-hans"):
+        assert answered.note_label == "答复"
+        assert ("响应用时", "12分钟") in [(str(label), value) for label, value in answered.details]
+    body = page.content.decode()
+    assert "答复</span>: 已到场劝离" in body
+    calls = client.get(reverse("cases:calls")).content.decode()
+    assert "响应用时12分钟" in calls and "分钟内响应" not in calls

@@ -76,14 +76,22 @@ def test_a_stale_form_says_who_changed_the_case_and_keeps_the_input(client, worl
     assert case.state == "triaged" and not case.withdrawal_reason
 
 
-@pytest.mark.parametrize("action", ["close", "refer", "no_such_step", "delete"])
+@pytest.mark.parametrize("action", ["close", "refer"])
 def test_a_transition_that_is_not_available_gets_a_clear_message(client, world, action):
     case = make_case(grid=world.grid1, actor=world.worker1)
     client.force_login(world.officer1)
-    response = client.post(transition_url(case, action), {f"{action}-version": case.version})
+    response = client.post(transition_url(case, action), {f"{action}-version": case.version, f"{action}-note": "我写的"})
     assert response.status_code == 409
-    assert "不能进行这一步操作" in response.content.decode()
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert [value for _label, value in response.context["kept"][1]] == ["我写的"]
     assert Case.objects.get(pk=case.pk).state == "reported"
+
+
+@pytest.mark.parametrize("action", ["no_such_step", "delete"])
+def test_a_step_that_does_not_exist_is_not_found(client, world, action):
+    case = make_case(grid=world.grid1, actor=world.worker1)
+    client.force_login(world.officer1)
+    assert client.post(transition_url(case, action), {f"{action}-version": case.version}).status_code == 404
 
 
 def test_an_outsider_cannot_post_a_transition(client, world):

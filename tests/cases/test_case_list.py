@@ -53,6 +53,16 @@ def test_filters_and_search(client, world, cases, query, expected):
     assert numbers(client, query) == {cases[k].number for k in expected}
 
 
+def test_search_by_110_incident_number(client, world, cases):
+    client.force_login(world.officer1)
+    assert numbers(client, "q=110202611230001") == {cases["leak"].number}
+    assert numbers(client, "q=+110202611230001+") == {cases["leak"].number}
+    assert numbers(client, "q=11230001") == {cases["leak"].number}  # the end of it, as read out on the radio
+    assert numbers(client, "q=110202611239999") == set()
+    client.force_login(world.officer2)  # another grid's officer does not find it
+    assert numbers(client, "q=110202611230001") == set()
+
+
 def test_search_by_case_number(client, world, cases):
     client.force_login(world.officer1)
     assert numbers(client, f"q={cases['leak'].number}") == {cases["leak"].number}

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import closing
+from cases import loop as closing
 from cases.models import Call, Case
 from tests.factories import bulk_cases, case_in_state, make_case
 from tests.helpers import count_queries

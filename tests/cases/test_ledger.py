@@ -2,13 +2,15 @@ import io
 import tempfile
 import tracemalloc
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
-from cases.export import write_ledger
+from cases.export import columns, write_ledger
 from cases.models import Case, Party
 from cases.selectors import ledger
 from tests.factories import bulk_cases, case_in_state, make_case
@@ -100,6 +102,25 @@ def test_the_export_follows_the_filters_on_screen(client, world, cases):
     client.force_login(world.streetlead)
     rows = read_sheet(b"".join(client.get(reverse("cases:ledger_export") + "?reason=major").streaming_content))
     assert [r[0] for r in rows[1:]] == [cases["major"].number]
+
+
+def test_the_export_carries_times_as_excel_dates_in_local_time(client, world, cases):
+    case = cases["overdue"]
+    case.refresh_from_db()
+    client.force_login(world.streetlead)
+    content = b"".join(client.get(reverse("cases:ledger_export") + "?reason=overdue").streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active  # not read-only: formats too
+    with translation.override("zh-hans"):
+        titles = [str(title) for title, _width, _getter in columns()]
+        reported, due = titles.index(gettext("when it was reported")), titles.index(gettext("due"))
+    assert [cell.value for cell in sheet[1]] == titles
+    row = sheet[2]
+    assert row[0].value == case.number and row[1].data_type == "s"  # text stays text
+    for cell, when in ((row[reported], case.reported_at), (row[due], case.due_at)):
+        assert cell.is_date and cell.number_format == "yyyy-mm-dd hh:mm"
+        # the wall-clock time in Shanghai (an Excel date has no zone), to the second
+        local = when.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+        assert abs(cell.value - local) < timedelta(seconds=1), (cell.value, local)
 
 
 def _export_with_peak_memory(queryset):

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import closing
+from cases import loop as closing
 from cases.models import Case, CaseEvent, Meeting, Task
 from tests.factories import act, case_in_state, make_case
 
@@ -20,8 +20,8 @@ def test_the_meeting_agenda_holds_the_streets_difficult_cases(client, world):
     elsewhere = case_in_state("escalated", grid=world.grid_fh, actor=world.admin)
     client.force_login(world.streetlead)
     response = client.post(reverse("cases:meeting_create"), {
-        "street": world.qifeng.pk, "held_on": "2026-11-25T09:00", "place": "街道综治中心",
-        "attendees": "街道、派出所、社区、物业公司"})
+        "street": world.qifeng.pk, "held_on": (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"), "place": "街道综治中心",
+        "attendees": "街道、派出所、社区、物业公司", "cases": [escalated.pk, major.pk, overdue.pk]})
     meeting = Meeting.objects.get()
     assert response.status_code == 302
     agenda = set(meeting.items.values_list("case_id", flat=True))

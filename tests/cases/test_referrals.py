@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import closing
+from cases import loop as closing
 from cases.models import CaseEvent, Referral
 from grids import access
 from grids.roles import Role
@@ -93,7 +93,7 @@ def test_the_refer_form_checks_its_input(client, world, contact):
         "refer-deadline": "2020-01-01", "refer-contact": stranger.pk, "refer-request": "我写的移交事项"})
     html = response.content.decode()
     assert response.status_code == 400
-    assert "期限不能早于今天" in html and "我写的移交事项" in html
+    assert "日期太早" in html and "我写的移交事项" in html
     assert not Referral.objects.exists()
 
 

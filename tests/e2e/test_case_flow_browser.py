@@ -49,7 +49,8 @@ def test_a_worker_logs_a_case_an_officer_triages_it_on_a_phone(transactional_wor
     form = officer.locator("#act-triage")
     form.get_by_label("风险等级").select_option(label="较大")
     form.get_by_label("化解层级").select_option(label="社区警务室")
-    form.get_by_label("主办人").select_option(label=transactional_world.officer1.first_name)
+    # each handler is offered with their real role on this case
+    form.get_by_label("主办人").select_option(label=f"{transactional_world.officer1.get_full_name()}（民警）")
     form.get_by_label("说明").fill("约双方周五到警务室面对面调解")
     screenshot(officer, "case-triage-officer1-phone")
     form.get_by_role("button", name="确认：研判分流").click()

@@ -1,6 +1,8 @@
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from cases.models import Case
@@ -14,6 +16,7 @@ pytestmark = pytest.mark.browser
 def test_from_the_supermarket_to_a_printed_agreement_and_a_resolved_case(transactional_world, new_page):
     w = transactional_world
     case = case_in_state("triaged", grid=w.grid1, actor=w.officer1)
+    Case.objects.filter(pk=case.pk).update(reported_at=timezone.now() - timedelta(days=1))  # logged yesterday
     page = new_page(DESKTOP)
     sign_in(page, "officer1")
     page.goto(case.get_absolute_url())
@@ -37,7 +40,10 @@ def test_from_the_supermarket_to_a_printed_agreement_and_a_resolved_case(transac
 
     # a session
     page.get_by_role("link", name="登记调解记录").click()
-    page.get_by_label("参加人员").fill("双方当事人、网格员王建国、社区民警")
+    end = timezone.now() - timedelta(minutes=5)
+    page.get_by_label("开始时间").fill(timezone.localtime(end - timedelta(minutes=45)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("结束时间").fill(timezone.localtime(end).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("当事人到场情况").fill("双方当事人")
     page.get_by_label("调解方式").select_option(label="面对面调解")
     page.get_by_label("调解记录").fill("调解员讲明法理情理，双方同意由楼上业主承担维修费。")
     page.get_by_label("结果").select_option(label="达成协议")

@@ -44,6 +44,25 @@ def test_filters_by_team_specialty_community_and_availability(client, world):
     assert sorted(names(client, "retired=on")) == ["丙", "乙", "甲"]
 
 
+def test_a_mediator_is_found_by_part_of_the_name(client, world):
+    Mediator.objects.all().delete()
+    mediator("陈桂兰", team="peoples")
+    mediator("陈建国", team="judicial")
+    mediator("王秀英", team="peoples")
+    mediator("陈老师", team="peoples", active=False)
+    client.force_login(world.worker1)
+    assert sorted(names(client, "name=陈")) == ["陈建国", "陈桂兰"]  # the retired one stays hidden
+    assert names(client, "name=+桂兰+") == ["陈桂兰"]                 # spaces around are ignored
+    assert names(client, "name=陈&team=judicial") == ["陈建国"]
+    assert names(client, "name=张") == []
+    # choosing for a case: the search keeps the case, and the ranking applies to what is found
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    client.force_login(world.officer1)
+    response = client.get(f"{URL}?case={case.pk}&name=秀英")
+    assert response.context["case"] == case
+    assert [m.name for m, _f, _s in response.context["rows"]] == ["王秀英"]
+
+
 def test_suggestions_put_the_best_match_first_and_say_why(world):
     Mediator.objects.all().delete()
     community = world.grid1.community

@@ -1,0 +1,108 @@
+"""Refer without escalating (issue 10, item 3): the handler sends a repair request to a
+department from a triaged or mediating case; the case stays with them. A major-risk case goes
+up the escalation path instead."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Case, CaseEvent, Notification, Referral
+from grids import access
+from grids.roles import Role
+from tests.factories import a_department, act, case_in_state, choose, person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def contact(world):
+    user = person("dept_sewage_test", Role.DEPARTMENT)
+    a_department().contacts.add(user)
+    return user
+
+
+def send(client, case, contact=None, **overrides):
+    data = {"send_referral-department": a_department().pk,
+            "send_referral-deadline": (timezone.localdate() + timedelta(days=5)).isoformat(),
+            "send_referral-request": "商铺装修截断共用排污管，请住建部门责令修复",
+            "send_referral-contact": contact.pk if contact else ""}
+    data.update(overrides)
+    return client.post(reverse("cases:referral_send", args=[case.pk]), data)
+
+
+def test_the_handler_refers_a_triaged_case_and_keeps_it(client, world, contact):
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    client.force_login(world.officer1)
+    page = client.get(case.get_absolute_url())
+    assert page.context["send_referral_form"] is not None
+    assert "转办职能部门（不提级）" in page.content.decode()
+
+    response = send(client, case, contact)
+    assert response.status_code == 302
+    referral = Referral.objects.get(case=case)
+    assert (referral.department.name, referral.sent_by, referral.contact, referral.status) == (
+        "区住建局", world.officer1, contact, "sent")
+    case.refresh_from_db()
+    assert case.state == "triaged"  # still the handler's case, not on the leaders' ledger
+    event = CaseEvent.objects.filter(case=case, kind="referral").get()
+    assert event.actor == world.officer1 and "排污管" in event.note
+    assert Notification.objects.filter(recipient=contact, case=case).exists()
+
+    # the department sees this one case, signs for it and reports back; the handler reads it
+    access.forget(contact)
+    client.force_login(contact)
+    assert [r.pk for r in client.get(reverse("cases:workbench")).context["loop"]["referrals"]] == [referral.pk]
+    client.post(reverse("cases:referral_receive", args=[case.pk, referral.pk]))
+    client.post(reverse("cases:referral_close", args=[case.pk, referral.pk]), {
+        f"referral{referral.pk}-status": "handled", f"referral{referral.pk}-feedback": "已责令商铺三日内修复管道"})
+    client.force_login(world.officer1)
+    html = client.get(case.get_absolute_url()).content.decode()
+    assert "已责令商铺三日内修复管道" in html
+    assert Case.objects.get(pk=case.pk).state == "triaged"
+
+
+def test_a_grid_worker_refers_from_a_mediating_case(client, world):
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    choose(case, world.officer1)
+    case = act(case, "start_mediation", world.officer1)
+    client.force_login(world.worker1)
+    assert send(client, case).status_code == 302
+    assert Referral.objects.get(case=case).sent_by == world.worker1
+
+
+def test_who_may_not_refer_directly(client, world):
+    triaged = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    client.force_login(world.auxiliary1)                  # an auxiliary: not a handler
+    assert send(client, triaged).status_code == 403
+    client.force_login(world.worker2)                     # another grid's worker
+    assert send(client, triaged).status_code == 404
+    escalated = case_in_state("escalated", grid=world.grid1, actor=world.stationlead)
+    client.force_login(world.officer1)                    # escalated: the leaders' "refer" step
+    assert send(client, escalated).status_code == 403
+    assert not Referral.objects.exists()
+
+
+def test_a_major_risk_case_goes_up_the_escalation_path(client, world):
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    Case.objects.filter(pk=case.pk).update(risk="major")
+    client.force_login(world.officer1)
+    response = send(client, case)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "重大风险" in html and "商铺装修截断共用排污管" in html  # said why; nothing typed is lost
+    assert not Referral.objects.exists()
+    client.force_login(world.stationlead)                 # a leader may send it directly
+    assert send(client, case).status_code == 302
+
+
+def test_bad_input_is_shown_next_to_the_field_and_kept(client, world):
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    client.force_login(world.officer1)
+    response = send(client, case, **{"send_referral-department": "", "send_referral-deadline": "1999-01-01"})
+    assert response.status_code == 400
+    form = response.context["send_referral_form"]
+    assert set(form.errors) >= {"department", "deadline"}
+    assert "商铺装修截断共用排污管" in response.content.decode()
+    assert not Referral.objects.exists()
