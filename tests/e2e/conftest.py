@@ -43,7 +43,9 @@ def new_page(browser, live_server):
     contexts = []
 
     def open_page(device=DESKTOP):
-        context = browser.new_context(base_url=live_server.url, locale="zh-CN", **device)
+        # Reduced motion: Bootstrap's collapse then opens at once, so a click never lands on a
+        # button that is still sliding into place (the click would be lost, the test flaky).
+        context = browser.new_context(base_url=live_server.url, locale="zh-CN", reduced_motion="reduce", **device)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
