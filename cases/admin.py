@@ -1,8 +1,9 @@
 """The admin for cases is a window, not a door: cases, parties, the timeline, attachments and
 the records of disclosures and exports are read-only here (every change to a case goes through
 the workflow, which writes the timeline), and phone and ID numbers are masked like everywhere
-else. What administrators do keep here — departments and due-date rules — keeps a history
-(who, when, before → after) through django-simple-history."""
+else. What administrators do keep here — departments, due-date rules, the local calendar
+days and the warning and reminder settings — keeps a history (who, when, before → after)
+through django-simple-history."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -16,9 +17,11 @@ from .models import (
     Department,
     DueRule,
     ExportRecord,
+    LocalDay,
     Meeting,
     Party,
     PersonalDataDisclosure,
+    WarningSettings,
 )
 
 
@@ -112,6 +115,29 @@ class ExportRecordAdmin(ReadOnlyAdmin):
 @admin.register(DueRule)
 class DueRuleAdmin(SimpleHistoryAdmin):
     list_display = ["risk", "tier", "amount", "unit"]
+
+
+@admin.register(LocalDay)
+class LocalDayAdmin(SimpleHistoryAdmin):
+    """Local holidays and make-up working days (调休) the official calendar package lacks."""
+
+    list_display = ["day", "is_workday", "name"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "day"
+
+
+@admin.register(WarningSettings)
+class WarningSettingsAdmin(SimpleHistoryAdmin):
+    """One row: the four-colour thresholds and the reminder timings."""
+
+    list_display = ["__str__", "orange_working_days", "yellow_working_days", "notice_hours_before_due",
+                    "overdue_margin_hours"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not WarningSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Department)

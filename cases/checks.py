@@ -1,21 +1,28 @@
 """The periodic checks (run by the task worker every few minutes, see cases/tasks.py):
-deadlines near and passed, follow-up visits due, calls unanswered past their deadline, cases
-overdue past the margin. Each is idempotent — a notice, an escalation or an automatic 督办 is
-made once however often the check runs, on one worker or two — and reads only the rows it acts
-on, so its cost does not grow with the cases it leaves alone."""
+deadlines near and passed (cases, 督办 and meeting tasks, referrals), follow-up visits due,
+calls unanswered past their deadline, cases overdue past the margin.
 
-from datetime import timedelta
+Each is idempotent — a notice, an escalation or an automatic 督办 is made once however often
+the check runs, on one worker or two (the notice's unique key, the call's claimed row, the
+task's unique automatic key) — and each selects only the rows that still need it: a row
+already reminded is excluded in SQL (`~Exists` of its notice), so a run costs the same
+number of queries however many cases, tasks or referrals it has already dealt with."""
+
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.selectors import leaders_over_grid
+from grids.selectors import leaders_over_grid, people_on_police_grids
 
 from . import notices
-from .choices import EventKind, NoticeKind, State, TaskKind
-from .models import Call, Case, FollowUp, Task, WarningSettings
+from .choices import EventKind, NoticeKind, ReferralStatus, State, TaskKind
+from .due import add_working_days
+from .models import Call, Case, FollowUp, Notification, Referral, Task, WarningSettings
 from .timeline import record_event
 
 SYSTEM_USERNAME = "system"
@@ -32,25 +39,88 @@ def _stamp(value) -> str:
     return value.strftime("%Y%m%d%H%M")
 
 
+def _noticed_since(prefix, since):
+    """A notice about the outer case whose key starts with `prefix` + its id, created at or
+    after the outer row's `since` expression: that deadline has been reminded (a later due
+    date gets its own reminder)."""
+    return Exists(Notification.objects.filter(
+        case_id=OuterRef("pk"), created_at__gte=since,
+        key__startswith=Concat(Value(prefix), Cast(OuterRef("pk"), CharField()), Value(":"),
+                               output_field=CharField())))
+
+
+def _noticed_key(prefix):
+    """A notice whose key is `prefix` + the outer row's id exists."""
+    return Exists(Notification.objects.filter(
+        key=Concat(Value(prefix), Cast(OuterRef("pk"), CharField()), output_field=CharField())))
+
+
+def _handlers_of(case) -> list:
+    """Who is told about a case's deadline: its lead handler, or, before triage gave it one,
+    the police covering its grid (they triage it)."""
+    if case.lead_handler_id:
+        return [case.lead_handler]
+    police_grids = case.grid.police_links.values_list("police_grid_id", flat=True)
+    return [u for users in people_on_police_grids(list(police_grids)).values() for u in users]
+
+
 def deadlines(now) -> int:
-    """Tell each lead handler once that a deadline is near, and once that it has passed."""
-    hours = WarningSettings.current().notice_hours_before_due
+    """Tell a case's handlers once that its deadline is near, and once that it has passed; a
+    passed deadline also puts the case on its leaders' ledger, and they are told."""
+    hours = timedelta(hours=WarningSettings.current().notice_hours_before_due)
     sent = 0
-    open_cases = Case.objects.open().filter(lead_handler__isnull=False).select_related("lead_handler", "grid")
-    for case in open_cases.filter(due_at__gt=now, due_at__lte=now + timedelta(hours=hours)):
-        sent += notices.notify(recipients=[case.lead_handler], kind=NoticeKind.DEADLINE_NEAR, case=case,
+    open_cases = Case.objects.open().filter(due_at__isnull=False).select_related("lead_handler", "grid")
+    near = open_cases.filter(due_at__gt=now, due_at__lte=now + hours).exclude(
+        _noticed_since("due-near:", OuterRef("due_at") - hours))
+    for case in near:
+        sent += notices.notify(recipients=_handlers_of(case), kind=NoticeKind.DEADLINE_NEAR, case=case,
                                key=f"due-near:{case.pk}:{_stamp(case.due_at)}")
-    for case in open_cases.filter(due_at__lte=now, due_at__gt=now - timedelta(days=30)):
-        sent += notices.notify(recipients=[case.lead_handler], kind=NoticeKind.DEADLINE_PASSED, case=case,
+    passed = open_cases.filter(due_at__lte=now).exclude(
+        _noticed_since("due-passed:", OuterRef("due_at")))
+    for case in passed:
+        sent += notices.notify(recipients=_handlers_of(case), kind=NoticeKind.DEADLINE_PASSED, case=case,
                                key=f"due-passed:{case.pk}:{_stamp(case.due_at)}")
+        notices.notify(recipients=leaders_over_grid(case.grid_id, street=True), kind=NoticeKind.LEDGER,
+                       case=case, key=f"ledger:{case.pk}:{_stamp(case.due_at)}")
+    return sent
+
+
+def task_deadlines(now) -> int:
+    """督办 and meeting decisions: the assignee is told the day before the deadline (unless the
+    task came that same day: its own notice is fresh) and once it has passed."""
+    today, sent = timezone.localdate(now), 0
+    start_of_today = timezone.make_aware(datetime.combine(today, time.min))
+    open_tasks = Task.objects.filter(done_at__isnull=True).select_related("case", "assignee")
+    near = open_tasks.filter(deadline=today + timedelta(days=1), issued_at__lt=start_of_today)
+    for task in near.exclude(_noticed_key("task-near:")):
+        sent += notices.notify(recipients=[task.assignee], kind=NoticeKind.DEADLINE_NEAR, case=task.case,
+                               key=f"task-near:{task.pk}", text=task.text)
+    for task in open_tasks.filter(deadline__lt=today).exclude(_noticed_key("task-late:")):
+        sent += notices.notify(recipients=[task.assignee], kind=NoticeKind.DEADLINE_PASSED, case=task.case,
+                               key=f"task-late:{task.pk}", text=task.text)
+    return sent
+
+
+def referral_deadlines(now) -> int:
+    """A referral still open past its deadline: the department's contact and whoever sent it
+    are told once."""
+    sent = 0
+    late = (Referral.objects.filter(status__in=[ReferralStatus.SENT, ReferralStatus.RECEIVED],
+                                    deadline__lt=timezone.localdate(now))
+            .exclude(_noticed_key("referral-late:")).select_related("case", "contact", "sent_by", "department"))
+    for referral in late:
+        sent += notices.notify(recipients=[referral.contact, referral.sent_by], kind=NoticeKind.DEADLINE_PASSED,
+                               case=referral.case, key=f"referral-late:{referral.pk}",
+                               text=f"{referral.department.name}：{referral.request}")
     return sent
 
 
 def follow_ups(now) -> int:
-    """Follow-up visits due today or earlier: tell the case's lead handler."""
+    """Follow-up visits due today or earlier: tell the case's lead handler, once per visit."""
     sent = 0
-    due = FollowUp.objects.filter(done_at__isnull=True, due_on__lte=timezone.localdate(now),
-                                  case__state=State.RESOLVED, case__lead_handler__isnull=False)
+    due = (FollowUp.objects.filter(done_at__isnull=True, due_on__lte=timezone.localdate(now),
+                                   case__state=State.RESOLVED, case__lead_handler__isnull=False)
+           .exclude(_noticed_key("follow-up:")))
     for visit in due.select_related("case__lead_handler", "case__grid"):
         sent += notices.notify(recipients=[visit.case.lead_handler], kind=NoticeKind.FOLLOW_UP_DUE,
                                case=visit.case, key=f"follow-up:{visit.pk}")
@@ -78,20 +148,22 @@ def unanswered_calls(now) -> int:
 
 def overdue_supervision(now) -> int:
     """A case overdue past the margin gets an automatic 督办 to its handler (once per due date),
-    on its timeline as done by the system, and its leaders are told it is on their ledger."""
+    due the next working day, on its timeline as done by the system. (Its leaders were told it
+    is on their ledger when the deadline passed.)"""
     margin = timedelta(hours=WarningSettings.current().overdue_margin_hours)
     made = 0
-    overdue = Case.objects.open().filter(due_at__lte=now - margin, lead_handler__isnull=False)
-    for case in overdue.select_related("lead_handler", "grid"):
+    already = Exists(Task.objects.filter(case_id=OuterRef("pk"), auto_key__isnull=False,
+                                         issued_at__gte=OuterRef("due_at")))
+    overdue = (Case.objects.open().filter(due_at__lte=now - margin, lead_handler__isnull=False)
+               .exclude(already).select_related("lead_handler", "grid"))
+    for case in overdue:
         key = f"auto:{case.pk}:{_stamp(case.due_at)}"
-        if Task.objects.filter(auto_key=key).exists():
-            continue
         text = _("Automatic supervision: this case is overdue. Report the progress and a plan.")
         try:
             with transaction.atomic():
                 task = Task.objects.create(
                     case=case, kind=TaskKind.SUPERVISION, text=text, assignee=case.lead_handler,
-                    deadline=timezone.localdate(now) + timedelta(days=1), issued_by=system_user(), auto_key=key)
+                    deadline=add_working_days(timezone.localdate(now), 1), issued_by=system_user(), auto_key=key)
                 record_event(case=case, actor=system_user(), kind=EventKind.SUPERVISION, note=text,
                              data={"assignee": case.lead_handler, "deadline": task.deadline})
                 notices.notify(recipients=[case.lead_handler], kind=NoticeKind.TASK, case=case,
@@ -107,5 +179,6 @@ def overdue_supervision(now) -> int:
 def run(now=None) -> dict:
     """Every periodic check once; returns what each did."""
     now = now or timezone.now()
-    return {"deadlines": deadlines(now), "follow_ups": follow_ups(now),
-            "calls": unanswered_calls(now), "supervision": overdue_supervision(now)}
+    return {"deadlines": deadlines(now), "tasks": task_deadlines(now), "referrals": referral_deadlines(now),
+            "follow_ups": follow_ups(now), "calls": unanswered_calls(now),
+            "supervision": overdue_supervision(now)}

@@ -4,6 +4,7 @@ background task after the notice's transaction commits; each notice is e-mailed 
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db.models import Exists, OuterRef
 from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -13,13 +14,12 @@ from .models import NoticePreference, Notification
 
 
 def pending_emails():
-    wanted = NoticePreference.objects.filter(email=True).values_list("user_id", "kind")
-    pairs = set(wanted)
-    if not pairs:
-        return []
-    candidates = (Notification.objects.filter(emailed_at__isnull=True, recipient_id__in={u for u, _k in pairs})
-                  .exclude(recipient__email="").select_related("recipient", "case"))
-    return [n for n in candidates if (n.recipient_id, n.kind) in pairs]
+    """Unread notices not e-mailed yet, of a kind their recipient chose e-mail for, created
+    since that choice (choosing e-mail later does not mail the history)."""
+    chosen = NoticePreference.objects.filter(email=True, user_id=OuterRef("recipient_id"), kind=OuterRef("kind"),
+                                             since__lte=OuterRef("created_at"))
+    return list(Notification.objects.filter(Exists(chosen), emailed_at__isnull=True, read_at__isnull=True)
+                .exclude(recipient__email="").select_related("recipient", "case"))
 
 
 @task

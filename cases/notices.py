@@ -76,5 +76,6 @@ def call_answered(call) -> int:
 def set_email_choices(*, user, kinds) -> None:
     """The kinds of notice `user` also wants by e-mail (the rest: in the app only)."""
     NoticePreference.objects.filter(user=user).exclude(kind__in=kinds).delete()
-    for kind in kinds:
-        NoticePreference.objects.update_or_create(user=user, kind=kind, defaults={"email": True})
+    for kind in kinds:  # a kind already chosen keeps its `since`
+        NoticePreference.objects.update_or_create(user=user, kind=kind, defaults={"email": True},
+                                                  create_defaults={"email": True, "since": timezone.now()})

@@ -28,7 +28,7 @@ from grids.roles import Role
 from grids.selectors import leaders_over_grid
 
 from . import grants
-from .choices import NoticeKind, State
+from .choices import NoticeKind, Risk, State
 from .due import compute_due
 from .errors import WorkflowError
 from .forms import (
@@ -113,6 +113,14 @@ def referral_to_department(*, case, actor, extra, notify) -> dict:
     return {}
 
 
+def major_risk_on_the_ledger(*, case, actor, extra, notify) -> dict:
+    """A case triaged as major risk is on the ledger at once: its leaders are told."""
+    if case.risk == Risk.MAJOR:
+        notify(recipients=leaders_over_grid(case.grid_id, street=True), kind=NoticeKind.LEDGER, case=case,
+               key=f"ledger:{case.pk}:major")
+    return {}
+
+
 def on_the_ledger(*, case, actor, extra, notify) -> dict:
     """An escalated case is on the ledger of the station and street leaders over its grid."""
     notify(recipients=leaders_over_grid(case.grid_id, street=True), kind=NoticeKind.LEDGER, case=case,
@@ -135,7 +143,7 @@ SPECS = [
     TransitionSpec(
         "triage", _("Triage"), TriageForm, roles=frozenset({O}) | LEADERS,
         unmet={Case.is_fully_triaged: _("Give the category, risk level, tier and lead handler.")},
-        prepare=(due_from_rules,), effects=(joint_team,),
+        prepare=(due_from_rules,), effects=(joint_team, major_risk_on_the_ledger),
     ),
     TransitionSpec(
         "start_mediation", _("Start mediation"), TransitionForm, roles=frozenset({AUX}) | HANDLERS,

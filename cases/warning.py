@@ -69,9 +69,10 @@ class Warnings:
     def of(self, case) -> Light | None:
         if not case.is_open:
             return None
-        if case.risk == Risk.MAJOR:
-            return Light(Warning.RED, _("Major risk"))
-        if case.due_at is not None and case.due_at < self.now:
+        late = case.due_at is not None and case.due_at < self.now
+        if case.risk == Risk.MAJOR:  # both reasons when both hold
+            return Light(Warning.RED, f"{_('Major risk')}；{self.time_left(case)}" if late else _("Major risk"))
+        if late:
             return Light(Warning.RED, self.time_left(case))
         if case.risk == Risk.SERIOUS:
             return Light(Warning.ORANGE, _("Serious risk"))

@@ -18,6 +18,7 @@ from cases.permissions import visible_cases
 from cases.printing import chinese_numeral, parties_on_paper
 from cases.selectors import LIST_RELATED, supervision_candidates
 from cases.views import get_case_for, id_from
+from cases.warning import Warnings
 from grids import access
 from grids.roles import Role
 
@@ -65,6 +66,7 @@ def profile(request, pk):
     recent = (visible_cases(request.user)
               .filter(mediator_choices__mediator=mediator, mediator_choices__active=True)
               .select_related(*LIST_RELATED).distinct().order_by("-updated_at")[:10])
+    recent = Warnings().mark(recent)
     return render(request, "mediators/profile.html", {
         "mediator": mediator, "figures": selectors.figures([mediator.pk])[mediator.pk],
         "recent": recent, "can_manage": permissions.may_edit(request.user, mediator),

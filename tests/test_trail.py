@@ -84,3 +84,39 @@ def test_a_ledger_export_is_recorded_with_its_filter_and_rows(client, world):
     record = ExportRecord.objects.get()
     assert (record.user, record.what, record.filters, record.rows) == (
         world.streetlead, "ledger", {"reason": ["escalated"]}, 1)
+
+
+def test_administrators_enter_local_days_and_the_working_days_follow(client, world):
+    from datetime import date
+
+    from cases.due import add_working_days
+    from cases.models import LocalDay
+
+    friday = date(2027, 3, 5)
+    assert add_working_days(friday, 1) == date(2027, 3, 8)  # Monday
+    client.force_login(world.admin)
+    response = client.post(reverse("admin:cases_localday_add"),
+                           {"day": "2027-03-08", "is_workday": "", "name": "县庆"})
+    assert response.status_code == 302
+    assert add_working_days(friday, 1) == date(2027, 3, 9)  # the local holiday is skipped
+    assert LocalDay.objects.get(day="2027-03-08").history.get().history_user == world.admin
+
+
+def test_the_warning_settings_are_one_row_edited_with_a_history(client, world):
+    from cases.models import WarningSettings
+
+    client.force_login(world.admin)
+    fields = {"orange_working_days": 2, "yellow_working_days": 5, "notice_hours_before_due": 12,
+              "overdue_margin_hours": 48}
+    WarningSettings.objects.all().delete()
+    assert client.post(reverse("admin:cases_warningsettings_add"), fields).status_code == 302
+    assert client.get(reverse("admin:cases_warningsettings_add")).status_code == 403  # one row only
+    row = WarningSettings.current()
+    assert (row.yellow_working_days, row.notice_hours_before_due) == (5, 12)
+    response = client.post(reverse("admin:cases_warningsettings_change", args=[row.pk]),
+                           {**fields, "yellow_working_days": 4})
+    assert response.status_code == 302
+    assert WarningSettings.current().yellow_working_days == 4
+    latest = row.history.order_by("-history_date", "-history_id").first()
+    assert (latest.yellow_working_days, latest.history_user) == (4, world.admin)
+    assert client.post(reverse("admin:cases_warningsettings_delete", args=[row.pk])).status_code == 403

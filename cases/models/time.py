@@ -3,6 +3,7 @@ and notifications (one row per recipient) with each user's choice of e-mail per 
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -87,6 +88,8 @@ class NoticePreference(models.Model):
     user = models.ForeignKey(USER, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notice_preferences")
     kind = models.CharField(_("kind"), max_length=30, choices=NoticeKind.choices)
     email = models.BooleanField(_("also by e-mail"), default=False)
+    # Only notices from this moment on are e-mailed: choosing e-mail does not mail the backlog.
+    since = models.DateTimeField(_("by e-mail since"), default=timezone.now)
 
     class Meta:
         verbose_name = _("notice preference")

@@ -3,7 +3,9 @@ a notice (marks it read), marking all read, and the choice of e-mail per kind.""
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,10 +17,17 @@ from ..choices import NoticeKind
 from ..models import NoticePreference, Notification
 
 PAGE_SIZE = 30
+HTMX_STOP_POLLING = 286
 
 
+@login_not_required
 def notification_count(request):
-    """The bell's badge, re-fetched every few seconds by htmx."""
+    """The bell's badge, re-fetched every few seconds by htmx. Once the session has ended the
+    answer is htmx's "stop polling" (286) with the bell unchanged: never the sign-in page
+    swapped into the top bar, never a redirect that would take the user off a form they are
+    filling in (the next thing they send brings them to the sign-in page)."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=HTMX_STOP_POLLING)
     return render(request, "cases/partials/bell.html", {"unread": notices.unread_count(request.user)})
 
 
@@ -31,8 +40,11 @@ def notifications(request):
     if unread_only:
         rows = rows.filter(read_at__isnull=True)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "cases/notifications.html", {
         "page": page, "kinds": NoticeKind.choices, "kind": kind, "unread_only": unread_only,
+        "query": query.urlencode(),
     })
 
 

@@ -93,18 +93,93 @@ def test_an_unanswered_call_goes_to_the_station_leader_once(world):
     assert CaseEvent.objects.filter(case=case, kind="call_escalated", actor__username="system").count() == 1
 
 
-def test_a_check_costs_the_same_queries_whatever_the_number_of_untouched_cases(world, django_assert_max_num_queries):
+def _work_already_reminded(world, n):
+    """n of each thing the checks act on — cases near and past their deadline (one past the
+    automatic-督办 margin), late 督办, late referrals, follow-up visits due — then one run that
+    deals with them all."""
+    now = timezone.now()
+    for i in range(n):
+        near = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+        Case.objects.filter(pk=near.pk).update(due_at=now + timedelta(hours=2))
+        late = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+        Case.objects.filter(pk=late.pk).update(due_at=now - timedelta(days=3))
+        task = loop.issue_supervision(case=late, actor=world.streetlead, text=f"督办{i}",
+                                      deadline=timezone.localdate() + timedelta(days=5))
+        Task.objects.filter(pk=task.pk).update(deadline=timezone.localdate() - timedelta(days=1))
+        referred = case_in_state("referred", grid=world.grid1, actor=world.streetlead)
+        referred.referrals.update(deadline=timezone.localdate() - timedelta(days=1))
+        resolved = case_in_state("resolved", grid=world.grid1, actor=world.officer1)
+        resolved.follow_ups.update(due_on=timezone.localdate())
+    checks.run()
+
+
+def test_a_check_costs_the_same_queries_however_much_it_has_already_dealt_with(world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from tests.factories import bulk_cases
 
+    _work_already_reminded(world, 2)
     with CaptureQueriesContext(connection) as few:
-        checks.run()
+        assert sum(checks.run().values()) == 0  # all reminded already: nothing sent twice
+    _work_already_reminded(world, 8)
     bulk_cases(grid=world.grid2, creator=world.officer2, count=300, state="closed")
     with CaptureQueriesContext(connection) as many:
+        assert sum(checks.run().values()) == 0
+    assert len(few.captured_queries) == len(many.captured_queries), "\n".join(
+        q["sql"] for q in many.captured_queries)
+
+
+def test_each_kind_of_deadline_is_reminded_once(world):
+    now = timezone.now()
+    late = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    Case.objects.filter(pk=late.pk).update(due_at=now - timedelta(hours=2))  # within the margin
+    task = loop.issue_supervision(case=late, actor=world.streetlead, text="三日内报告",
+                                  deadline=timezone.localdate() + timedelta(days=1), assignee=world.worker1)
+    Task.objects.filter(pk=task.pk).update(issued_at=now - timedelta(days=2))  # issued two days ago
+    referred = case_in_state("referred", grid=world.grid1, actor=world.streetlead)
+    referred.referrals.update(deadline=timezone.localdate() - timedelta(days=1))
+    for _run in range(2):
         checks.run()
-    assert len(few.captured_queries) == len(many.captured_queries)
+    kinds = lambda user, case: list(Notification.objects.filter(recipient=user, case=case)  # noqa: E731
+                                    .values_list("kind", flat=True).order_by("kind"))
+    assert kinds(world.officer1, late).count("deadline_passed") == 1
+    assert "deadline_near" in kinds(world.worker1, late)  # the 督办 is due tomorrow
+    assert kinds(world.streetlead, late).count("ledger") == 1  # overdue: on the ledger
+    assert not Task.objects.filter(case=late, auto_key__isnull=False).exists()  # not yet past the margin
+    sender = referred.referrals.get().sent_by
+    assert kinds(sender, referred).count("deadline_passed") == 1
+    assert task.assignee == world.worker1
+
+
+def test_a_case_awaiting_triage_past_its_deadline_is_told_to_the_grid_police(world):
+    case = make_case(grid=world.grid1, actor=world.worker1)
+    Case.objects.filter(pk=case.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    checks.run()
+    assert "deadline_passed" in unread(world.officer1) and "deadline_passed" not in unread(world.officer2)
+
+
+def test_nothing_happens_before_a_deadline(world):
+    call = loop.place_call(actor=world.worker1, grid=world.grid1, message="请民警到场")
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    Call.objects.filter(pk=call.pk).update(respond_by=timezone.now() + timedelta(minutes=1))
+    Case.objects.filter(pk=case.pk).update(due_at=timezone.now() + timedelta(days=5))
+    assert checks.run() == {"deadlines": 0, "tasks": 0, "referrals": 0, "follow_ups": 0, "calls": 0,
+                            "supervision": 0}
+    assert "call_escalated" not in unread(world.stationlead)
+
+
+def test_the_automatic_supervision_is_due_the_next_working_day(world):
+    from datetime import datetime
+
+    from cases.due import add_working_days
+
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    friday_evening = timezone.make_aware(datetime(2026, 12, 4, 18, 0))
+    Case.objects.filter(pk=case.pk).update(due_at=friday_evening - timedelta(days=3))
+    checks.overdue_supervision(friday_evening)
+    task = Task.objects.get(case=case, auto_key__isnull=False)
+    assert task.deadline == add_working_days(friday_evening.date(), 1) == friday_evening.date() + timedelta(days=3)
 
 
 @pytest.mark.postgres
@@ -162,7 +237,23 @@ def test_email_goes_only_to_those_who_chose_it(client, world, django_capture_on_
     assert len(mail.outbox) == 2  # one per notice, never twice
 
 
-def test_a_worker_on_two_grids_person(world):
+def test_choosing_email_later_does_not_mail_the_history(client, world, django_capture_on_commit_callbacks,
+                                                        settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    world.officer1.email = "officer1@example.com"
+    world.officer1.save(update_fields=["email"])
+    for message in ("请民警到场", "楼下又吵起来了"):
+        loop.place_call(actor=world.worker1, grid=world.grid1, message=message)
+    Notification.objects.filter(recipient=world.officer1).update(created_at=timezone.now() - timedelta(days=3))
+    client.force_login(world.officer1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("cases:notification_settings"), {"email": ["call"]})
+        client.post(reverse("cases:notification_settings"), {"email": ["call"]})  # saved again: same choice
+        loop.place_call(actor=world.worker1, grid=world.grid1, message="新的求助")
+    assert [m.body.splitlines()[1] for m in mail.outbox] == ["新的求助"]
+
+
+def test_someone_placed_nowhere_is_not_told_about_a_case(world):
     user = person("not_placed_anywhere", "community_worker")
     assert notices.notify(recipients=[user], kind="ledger", case=make_case(grid=world.grid1, actor=world.worker1),
                           key="x") == 0
@@ -172,3 +263,28 @@ def test_an_escalated_case_is_announced_on_its_leaders_ledger(world):
     case_in_state("escalated", grid=world.grid1, actor=world.officer1)
     assert "ledger" in unread(world.stationlead) and "ledger" in unread(world.streetlead)
     assert "ledger" not in unread(world.stationlead_fh) and "ledger" not in unread(world.officer2)
+
+
+def test_a_case_triaged_as_major_risk_is_announced_on_the_leaders_ledger(world):
+    from cases import workflow
+
+    case = make_case(grid=world.grid1, actor=world.worker1)
+    workflow.run_transition(case_id=case.pk, action="triage", actor=world.officer1, version=case.version,
+                            changes={"category": "neighbour", "risk": "major", "tier": "police_room",
+                                     "lead_handler": world.officer1})
+    assert "ledger" in unread(world.stationlead) and "ledger" in unread(world.streetlead)
+    assert "ledger" not in unread(world.streetlead_fh)
+
+
+def test_the_bell_stops_polling_quietly_once_the_session_has_ended(client):
+    response = client.get(reverse("cases:notification_count"), headers={"HX-Request": "true"})
+    assert response.status_code == 286 and response.content == b""  # htmx: stop polling, swap nothing
+
+
+def test_the_notification_pages_keep_their_filter(client, world):
+    for i in range(31):
+        notices.notify(recipients=[world.officer1], kind="ledger", key=f"k{i}",
+                       case=make_case(grid=world.grid1, actor=world.worker1) if i == 0 else None)
+    client.force_login(world.officer1)
+    html = client.get(reverse("cases:notifications") + "?kind=ledger&unread=on").content.decode()
+    assert "?kind=ledger&amp;unread=on&amp;page=2" in html

@@ -79,3 +79,10 @@ def test_the_list_filters_by_colour(client, world):
     shown = {c.pk for c in page.context["page"].object_list}
     assert red.pk in shown and blue.pk not in shown
     assert "红色预警" in page.content.decode()
+
+
+def test_a_major_risk_case_that_is_also_overdue_gives_both_reasons(world):
+    on_time = colour_of(world, risk="major", due=NOW + timedelta(days=2))
+    late = colour_of(world, risk="major", due=end_of(NOW.date() - timedelta(days=7)))
+    assert late.colour == on_time.colour == "red"
+    assert late.reason.startswith(on_time.reason) and late.reason != on_time.reason

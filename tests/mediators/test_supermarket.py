@@ -136,6 +136,7 @@ def test_the_profile_page_shows_the_figures(client, world):
     html = client.get(m.get_absolute_url()).content.decode()
     assert 'id="fig-load">1 / 6<' in html and 'id="fig-mediated">0<' in html and "人民调解" in html
     assert case.number in html
+    assert "warn-blue" in html  # its cases carry the four-colour warning like every list
 
 
 def test_supermarket_query_count_does_not_grow_with_mediators_or_cases(client, world):
