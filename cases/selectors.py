@@ -157,6 +157,7 @@ class CaseFile:
     agreement: object | None
     referrals: list
     follow_ups: list
+    settled_on_spot: object | None = None  # the standing resolution's event, when on the spot
 
 
 def case_file(case) -> CaseFile:
@@ -174,6 +175,8 @@ def case_file(case) -> CaseFile:
         agreement=agreement,
         referrals=list(case.referrals.select_related("department")),
         follow_ups=list(case.follow_ups.select_related("done_by")),
+        settled_on_spot=case.resolved_at and case.events.filter(
+            action="settle_on_spot", at__gte=case.resolved_at).select_related("actor").first(),
     )
 
 
@@ -265,9 +268,11 @@ def dashboard(user) -> Dashboard:
         escalated_waiting=Count("id", filter=Q(state=State.ESCALATED)),
         succeeded=Count("id", filter=Q(reported_at__gte=year_start, state__in=[State.RESOLVED, State.CLOSED])),
         accepted=Count("id", filter=Q(reported_at__gte=year_start) & ~Q(state=State.WITHDRAWN)),
-        # 当场化解: resolved this year by the handler on the spot (and not reopened since)
+        # 当场化解: resolved this year, and the resolution that stands is the handler's on the
+        # spot (a case settled, reopened and then mediated counts as mediated)
         settled_on_spot=Count("id", filter=Q(resolved_at__gte=year_start) & Q(Exists(
-            CaseEvent.objects.filter(case=OuterRef("pk"), action="settle_on_spot")))),
+            CaseEvent.objects.filter(case=OuterRef("pk"), action="settle_on_spot",
+                                     at__gte=OuterRef("resolved_at"))))),
     )
     states = dict(visible.filter(state__in=OPEN_STATES).values_list("state").annotate(n=Count("id")))
     by_state = [(s, State(s).label, states.get(s, 0)) for s in OPEN_STATES]

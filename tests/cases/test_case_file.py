@@ -20,7 +20,7 @@ FULL_ID, MASKED_ID = "11010519491231002X", "1101**********002X"
 FULL_PHONE, MASKED_PHONE = "13812345678", "138****5678"
 # The case file's queries, exactly (incl. the bell and the session); a revealer's add the
 # disclosure rows' insert in its savepoint (3).
-QUERIES = {"stationlead": 29, "mediator1": 23}  # sessions: + their other participants and rooms
+QUERIES = {"stationlead": 30, "mediator1": 24}  # sessions: + their other participants and rooms; the on-the-spot event
 
 
 @pytest.fixture
@@ -119,3 +119,13 @@ def test_the_same_number_of_queries_with_few_and_many_events_and_parties(client,
     many, sql = count_queries(client, url)
     assert few == many, "\n".join(sql)
     assert many == QUERIES[username], "\n".join(sql)
+
+
+def test_a_settlement_on_the_spot_names_the_handler_who_settled_it(client, world):
+    case = act(case_in_state("triaged", grid=world.grid1, actor=world.officer1), "settle_on_spot", world.officer1)
+    response = open_file(client, world.stationlead, case)
+    event = response.context["file"].settled_on_spot
+    assert event is not None and event.actor == world.officer1
+    assert world.officer1.get_full_name() in response.content.decode()
+    mediated = case_in_state("resolved", grid=world.grid1, actor=world.officer1)
+    assert open_file(client, world.stationlead, mediated).context["file"].settled_on_spot is None

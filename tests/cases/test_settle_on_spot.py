@@ -74,5 +74,8 @@ def test_the_dashboard_counts_settlements_on_the_spot(client, world):
     assert page.context["d"].settled_on_spot == 2
     assert "本年当场化解" in page.content.decode()
     # a settlement that did not hold (reopened) no longer counts
-    act(Case.objects.get(pk=on_spot[0].pk), "reopen", world.officer1)
+    reopened = act(Case.objects.get(pk=on_spot[0].pk), "reopen", world.officer1)
+    assert client.get(reverse("cases:dashboard")).context["d"].settled_on_spot == 1
+    # ... and once mediated to a resolution, it counts as mediated, not as settled on the spot
+    assert act(reopened, "resolve", world.officer1).state == "resolved"
     assert client.get(reverse("cases:dashboard")).context["d"].settled_on_spot == 1
