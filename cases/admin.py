@@ -142,7 +142,7 @@ class WarningSettingsAdmin(SimpleHistoryAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "kind", "contact_name"]
+    list_display = ["name", "kind", "contact_name", "needs_approval"]
     list_filter = ["kind"]
     search_fields = ["name"]
     filter_horizontal = ["contacts"]

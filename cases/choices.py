@@ -147,6 +147,8 @@ class DepartmentKind(models.TextChoices):
 
 
 class ReferralStatus(models.TextChoices):
+    AWAITING = "awaiting", _("Awaiting a leader's approval")
+    DECLINED = "declined", _("Not approved")
     SENT = "sent", _("Sent")
     RECEIVED = "received", _("Received")
     HANDLED = "handled", _("Handled")
@@ -181,6 +183,7 @@ class NoticeKind(models.TextChoices):
     LEDGER = "ledger", _("A case on my ledger")
     CALL_ESCALATED = "call_escalated", _("An unanswered call")
     MOVED_IN = "moved_in", _("A case moved to my grid")
+    APPROVAL = "approval", _("A referral's approval")
 
 
 class DueUnit(models.TextChoices):

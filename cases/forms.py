@@ -242,7 +242,10 @@ class ReferralFields(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contact"].label_from_instance = lambda u: u.get_full_name() or u.username
+        # Each account with its department(s), so the right one is easy to pick.
+        self.fields["contact"].queryset = self.fields["contact"].queryset.prefetch_related("departments")
+        self.fields["contact"].label_from_instance = lambda u: "{}（{}）".format(
+            u.get_full_name() or u.username, "、".join(d.name for d in u.departments.all()) or "—")
         if not self.is_bound:
             self.initial.setdefault("deadline", timezone.localdate() + timedelta(days=10))
 
@@ -369,6 +372,22 @@ class SupervisionForm(forms.Form):
 
 class TaskDoneForm(forms.Form):
     note = forms.CharField(label=_("what was done"), max_length=5000)
+
+
+class ReferralDecisionForm(forms.Form):
+    """A leader approves a handler's referral, or does not and says why."""
+
+    decision = forms.ChoiceField(label=_("approval"), widget=forms.RadioSelect, choices=[
+        ("approve", _("Approve: send it to the department")), ("decline", _("Do not approve"))])
+    note = forms.CharField(label=_("instruction or reason"), max_length=5000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("Required when the referral is not approved."))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "decline" and not (cleaned.get("note") or "").strip():
+            self.add_error("note", _("Say why the referral is not approved."))
+        return cleaned
 
 
 class ReferralCloseForm(forms.Form):

@@ -12,25 +12,43 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grids.selectors import leaders_over_grid
+
 from . import grants, notices, permissions
 from .choices import EventKind, MeetingKind, NoticeKind, ReferralStatus, Risk, State, TaskKind
 from .errors import WorkflowError
 from .models import Call, Case, FollowUp, Meeting, MeetingItem, Referral, Task
+from .selectors import supervision_candidates
 from .timeline import record_event
-from .transitions import open_referral
+from .transitions import hand_to_department, open_referral
 from .workflow import run_transition
 
 # --- referrals -----------------------------------------------------------------------------
 
 
 def may_update_referral(user, referral) -> bool:
-    """Leaders of the case's place update any referral; a department contact only their own
-    department's."""
+    """Signing for a referral with the department and recording its feedback. Leaders of the
+    case's place: any referral of the case. A department contact: only their own department's.
+    A referral to a department without a contact account (its answer comes by phone or on
+    paper, and someone must write it down): also whoever sent it, and the case's lead handler."""
     if not permissions.can(user, "update_referral", referral.case):
         return False
-    if permissions.roles_on_case(user, referral.case) & permissions.LEADERS:
+    roles = permissions.roles_on_case(user, referral.case)
+    if roles & permissions.LEADERS:
         return True
-    return referral.contact_id == user.pk or referral.department.contacts.filter(pk=user.pk).exists()
+    if referral.contact_id == user.pk or referral.department.contacts.filter(pk=user.pk).exists():
+        return True
+    return (referral.contact_id is None and bool(roles & permissions.HANDLERS)
+            and user.pk in (referral.sent_by_id, referral.case.lead_handler_id))
+
+
+def needs_approval(*, case: Case, department, actor) -> bool:
+    """Whether a handler's direct referral waits for a leader's approval: a serious-risk case,
+    or a department whose referrals need one (Department.needs_approval). Leaders' own
+    referrals never wait. (A major-risk case is not referred directly at all: it is escalated.)"""
+    if permissions.roles_on_case(actor, case) & permissions.LEADERS:
+        return False
+    return case.risk == Risk.SERIOUS or department.needs_approval
 
 
 def _end_department_grant(referral) -> None:
@@ -61,9 +79,54 @@ def send_referral(*, case: Case, actor, department, deadline, request: str, cont
     if case.risk == Risk.MAJOR and not permissions.roles_on_case(actor, case) & permissions.LEADERS:
         raise WorkflowError(_("A major-risk case is referred by the station or street leaders: "
                               "escalate it, and they will refer it."))
-    referral = open_referral(case=case, actor=actor, notify=notices.notify, referral={
-        "department": department, "deadline": deadline, "request": request, "contact": contact})
+    waits = needs_approval(case=case, department=department, actor=actor)
+    referral = open_referral(
+        case=case, actor=actor, notify=notices.notify,
+        status=ReferralStatus.AWAITING if waits else ReferralStatus.SENT,
+        referral={"department": department, "deadline": deadline, "request": request, "contact": contact})
     _referral_event(referral, actor, note=request)
+    if waits:
+        notices.notify(recipients=leaders_over_grid(case.grid_id, street=True), kind=NoticeKind.APPROVAL,
+                       case=case, key=f"approve:{referral.pk}", text=f"{department.name}：{request}")
+    return referral
+
+
+def _awaiting(referral, actor) -> Referral:
+    # Lock the referral row only: PostgreSQL cannot lock the nullable side of the contact join.
+    referral = (Referral.objects.select_for_update(of=("self",))
+                .select_related("case", "department", "contact", "sent_by").get(pk=referral.pk))
+    if not permissions.can(actor, "approve_referral", referral.case):
+        raise PermissionDenied
+    if referral.status != ReferralStatus.AWAITING:
+        raise WorkflowError(_("This referral was already decided."))
+    return referral
+
+
+@transaction.atomic
+def approve_referral(*, referral: Referral, actor, note: str = "") -> Referral:
+    """A leader approves a handler's referral: it goes to the department now."""
+    referral = _awaiting(referral, actor)
+    referral.status = ReferralStatus.SENT
+    referral.save(update_fields=["status"])
+    hand_to_department(referral, notify=notices.notify)
+    _referral_event(referral, actor, note=note)
+    notices.notify(recipients=[referral.sent_by], kind=NoticeKind.APPROVAL, case=referral.case,
+                   key=f"approved:{referral.pk}", text=note)
+    return referral
+
+
+@transaction.atomic
+def decline_referral(*, referral: Referral, actor, note: str) -> Referral:
+    """A leader does not approve a handler's referral, and says why; the department never
+    receives it."""
+    referral = _awaiting(referral, actor)
+    if not note.strip():
+        raise WorkflowError(_("Say why the referral is not approved."))
+    referral.status, referral.closed_at = ReferralStatus.DECLINED, timezone.now()
+    referral.save(update_fields=["status", "closed_at"])
+    _referral_event(referral, actor, note=note)
+    notices.notify(recipients=[referral.sent_by], kind=NoticeKind.APPROVAL, case=referral.case,
+                   key=f"declined:{referral.pk}", text=note)
     return referral
 
 
@@ -162,6 +225,10 @@ def issue_supervision(*, case: Case, actor, text: str, deadline, assignee=None) 
     if assignee is None:
         raise WorkflowError(_("The case has no lead handler yet: choose who is to act."))
     _check_assignee(assignee, case)
+    if assignee.pk not in {user.pk for user, _label in supervision_candidates(case)}:
+        raise WorkflowError(_("%(name)s is not on this case: a supervision instruction goes to its lead handler, "
+                              "its joint team or the people of its grid.")
+                            % {"name": assignee.get_full_name() or assignee.get_username()})
     task = Task.objects.create(case=case, kind=TaskKind.SUPERVISION, text=text, deadline=deadline,
                                assignee=assignee, issued_by=actor)
     notices.notify(recipients=[assignee], kind=NoticeKind.TASK, case=case, key=f"task:{task.pk}", text=text)

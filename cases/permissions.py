@@ -59,7 +59,13 @@ ACTIONS: dict[str, Rule] = {
     "manage_team": Rule(HANDLERS, OPEN_STATES),
     # 转办 without escalating (a repair, a certificate): the case stays with its handler.
     "send_referral": Rule(HANDLERS, (State.TRIAGED, State.MEDIATING)),
-    "update_referral": Rule(LEADERS | {DEPT}),
+    # A handler's direct referral that needs approval (cases/loop.py needs_approval) waits for
+    # the station or street leaders.
+    "approve_referral": Rule(LEADERS, OPEN_STATES),
+    # Signing for a referral and recording the department's feedback: the leaders, the
+    # department's contact for their own; for a referral to a department without an account
+    # here (its answer comes by phone or on paper), its sender and the lead handler: cases/loop.py.
+    "update_referral": Rule(HANDLERS | {DEPT}),
     "follow_up": Rule(HANDLERS, (State.RESOLVED,)),
     # Calls go between the grid and the police: only they place them (leaders issue 督办).
     "call": Rule(frozenset({W, O, AUX}), OPEN_STATES),  # must match CALLER below

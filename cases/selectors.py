@@ -225,7 +225,7 @@ def ledger(user):
 def case_loop(case):
     """The closing-loop part of a case page: referrals, tasks, calls, follow-ups. Four queries."""
     return {
-        "referrals": list(case.referrals.select_related("department", "contact")),
+        "referrals": list(case.referrals.select_related("department", "contact", "sent_by")),
         "tasks": list(case.tasks.select_related("assignee", "issued_by")),
         "calls": list(case.calls.select_related("caller", "answered_by")),
         "follow_ups": list(case.follow_ups.select_related("done_by")),
@@ -306,7 +306,13 @@ def workbench_loop(user) -> dict:
     if Role.DEPARTMENT in access.roles_of(user):  # a department contact: what was sent to me
         referrals = (Referral.objects.filter(contact=user, status__in=(ReferralStatus.SENT, ReferralStatus.RECEIVED))
                      .select_related("case", "department", "sent_by"))
+    approvals = Referral.objects.none()
+    if permissions.may_lead(user):  # handlers' referrals waiting for my approval
+        approvals = (Referral.objects.filter(status=ReferralStatus.AWAITING, case__in=permissions.led_cases(user))
+                     .select_related("case", "department", "sent_by"))
     return {
+        "approvals": list(approvals.order_by("sent_at", "id")[:WORKBENCH_ROWS]),
+        "approvals_total": approvals.count(),
         "referrals": list(referrals.order_by("deadline", "id")[:WORKBENCH_ROWS]),
         "referrals_total": referrals.count(),
         "tasks": list(tasks.order_by("deadline", "id")[:WORKBENCH_ROWS]), "tasks_total": tasks.count(),

@@ -28,7 +28,7 @@ from grids.roles import Role
 from grids.selectors import leaders_over_grid
 
 from . import grants
-from .choices import NoticeKind, Risk, State
+from .choices import NoticeKind, ReferralStatus, Risk, State
 from .due import compute_due
 from .errors import WorkflowError
 from .forms import (
@@ -93,15 +93,22 @@ def joint_team(*, case, actor, extra, notify) -> dict:
     return data
 
 
-def open_referral(*, case, actor, notify, referral: dict) -> Referral:
-    """A referral to a department, its contact's grant on this one case, and the notice: for
-    the "refer" step and for a handler's direct referral (cases/loop.py send_referral)."""
-    created = Referral.objects.create(case=case, sent_by=actor, **referral)
-    if created.contact is not None:
-        grants.grant(user=created.contact, case=case, reason=grants.DEPARTMENT)
-        notify(recipients=[created.contact], kind=NoticeKind.REFERRAL, case=case,
-               key=f"referral:{created.pk}", text=created.request)
+def open_referral(*, case, actor, notify, referral: dict, status=ReferralStatus.SENT) -> Referral:
+    """A referral to a department: for the "refer" step and for a handler's direct referral
+    (cases/loop.py send_referral). Sent at once, or awaiting a leader's approval."""
+    created = Referral.objects.create(case=case, sent_by=actor, status=status, **referral)
+    if status == ReferralStatus.SENT:
+        hand_to_department(created, notify=notify)
     return created
+
+
+def hand_to_department(referral, *, notify) -> None:
+    """The referral reaches the department: its contact's grant on this one case, and the
+    notice."""
+    if referral.contact is not None:
+        grants.grant(user=referral.contact, case=referral.case, reason=grants.DEPARTMENT)
+        notify(recipients=[referral.contact], kind=NoticeKind.REFERRAL, case=referral.case,
+               key=f"referral:{referral.pk}", text=referral.request)
 
 
 def referral_to_department(*, case, actor, extra, notify) -> dict:

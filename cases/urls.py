@@ -25,6 +25,7 @@ urlpatterns = [
     path("cases/<int:pk>/referrals/<int:referral_pk>/close/", loop.referral_close,
          name="referral_close"),
     path("cases/<int:pk>/referrals/new/", loop.referral_send, name="referral_send"),
+    path("cases/<int:pk>/referrals/<int:referral_pk>/decide/", loop.referral_decide, name="referral_decide"),
     path("cases/<int:pk>/team/", team.team_page, name="team"),
     path("cases/<int:pk>/team/<int:member_pk>/remove/", team.team_remove, name="team_remove"),
     path("cases/<int:pk>/meetings/new/", meetings.meeting_call, name="meeting_call"),

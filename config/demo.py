@@ -134,9 +134,14 @@ def _choose(*, case, actor, roster, rng, parties, made):
 
 def _session(*, case, actor, outcome="agreed", **_):
     mediators = [c.mediator for c in case.mediator_choices.filter(active=True)]
-    start = timezone.now().replace(second=0, microsecond=0) - timedelta(days=1)
+    now = timezone.now().replace(second=0, microsecond=0)
+    # A day ago, or, for a case logged since, right after it was logged; 80 minutes long, or
+    # until now for a case logged within the hour.
+    start = min(now, max(now - timedelta(days=1),
+                         case.reported_at.replace(second=0, microsecond=0) + timedelta(minutes=1)))
+    end = min(start + timedelta(minutes=80), now) if start < now else None
     mediator_services.record_session(
-        case=case, actor=actor, mediators=mediators, held_at=start, ended_at=start + timedelta(minutes=80),
+        case=case, actor=actor, mediators=mediators, held_at=start, ended_at=end,
         place="多元化解调解室", attendees="双方当事人、网格员、社区民警", format="joint",
         record="调解员分别听取双方陈述，讲明相关法律规定，引导双方换位思考。", outcome=outcome)
 

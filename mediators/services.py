@@ -207,6 +207,9 @@ def record_session(*, case: Case, actor, mediators, participants=(), parts=(), *
     if any(party.case_id != case.pk for part in parts for party in part["parties"]):
         raise WorkflowError(_("Only the parties of this case can be in its rooms."))
     session = MediationSession(case=case, recorded_by=actor, **fields)
+    # The form says so next to the field; the service holds the rule for every caller.
+    if session.held_at < case.reported_at.replace(second=0, microsecond=0):
+        raise WorkflowError(_("A session cannot be dated before the case was logged."))
     session.full_clean(exclude=["mediators", "participants"])
     session.save()
     session.mediators.set(mediators)

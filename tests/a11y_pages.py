@@ -44,7 +44,7 @@ def build_data(w) -> Data:
     choose(mediating, w.officer1, chen)
     mediating = act(mediating, "start_mediation", w.officer1)
     services.record_session(
-        case=mediating, actor=w.officer1, mediators=[chen], held_at=timezone.now() - timedelta(hours=1),
+        case=mediating, actor=w.officer1, mediators=[chen], held_at=timezone.now(),
         place="社区调解室", attendees="双方当事人、网格员", format="joint",
         record="双方陈述事实，调解员讲明法理。", outcome="continue")
     d.cases["mediating"] = mediating

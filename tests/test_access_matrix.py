@@ -150,7 +150,8 @@ CAN = {  # action -> (roles, states or None for any)
     "supervise": (LEADERS, OPEN),
     "send_referral": (HANDLERS, {"triaged", "mediating"}),  # 转办 without escalating
     "manage_team": (HANDLERS, OPEN),  # the joint team beyond the grid
-    "update_referral": (LEADERS | {DEPT}, None),
+    "update_referral": (HANDLERS | {DEPT}, None),  # narrowed per referral: on_referral
+    "approve_referral": (LEADERS, OPEN),  # a handler's referral that waits for approval
     "follow_up": (HANDLERS, {"resolved"}),
     "call": ({W, O, AUX}, OPEN),
     # corrections after intake: details and parties by handlers; lead handler and grid (转办) by
@@ -247,10 +248,14 @@ def gated(allowed: Callable[[str], bool], ok: int) -> Expect:
 
 
 def on_referral(case: str, referral: str, ok: int) -> Expect:
-    """Leaders of the case's place update any referral; a department only its own."""
+    """Leaders of the case's place update any referral; a department only its own; a referral
+    to a department without an account here, also its sender and the case's lead handler (the
+    referred cases' sender is a leader, their lead handler the grid's officer)."""
     def expect(user):
         status = on_case(case, "update_referral", ok)(user)
-        if status == ok and not roles_on(user, case) & LEADERS and REFERRAL_CONTACT[referral] != user:
+        contact = REFERRAL_CONTACT[referral]
+        keeper = contact is None and user == TASK_ASSIGNEE[case.split("@")[1]]
+        if status == ok and not roles_on(user, case) & LEADERS and contact != user and not keeper:
             return 403
         return status
     return expect
@@ -438,6 +443,8 @@ def table() -> list[Row]:
             Row("cases:referral_close", (referred, f"referral@{p}"), get=only,
                 post=on_referral(referred, f"referral@{p}", 400)),
             Row("cases:referral_send", (mediating,), get=only, post=on_case(mediating, "send_referral", 400)),
+            Row("cases:referral_decide", (mediating, f"awaiting@{p}"), get=only,
+                post=on_case(mediating, "approve_referral", 400)),
             Row("cases:team", (mediating,), get=on_case(mediating, "manage_team", 200),
                 post=also(on_case(mediating, "manage_team", 400))),
             # a successful removal is in tests/cases/test_joint_team.py; here its GET
@@ -514,6 +521,8 @@ def table() -> list[Row]:
          on_case("referred@g1", "update_referral", 404), {}),
         ("cases:referral_close", ("referred@g1", "referral@fh"), "POST",
          on_case("referred@g1", "update_referral", 404), {}),
+        ("cases:referral_decide", ("mediating@g1", "awaiting@fh"), "POST",
+         on_case("mediating@g1", "approve_referral", 404), {}),
         ("cases:task_done", ("mediating@g1", "task@fh"), "POST", on_case("mediating@g1", "view", 404),
          {"note": "已办"}),
         ("cases:follow_up", ("resolved@g1", "follow_up@fh"), "POST", on_case("resolved@g1", "follow_up", 404), {}),
@@ -558,6 +567,7 @@ FAMILIES = {
     "case page and transitions": ("cases:detail", "cases:transition", "cases:case_file"),
     "writes on a case": ("cases:comment", "cases:attach", "cases:attachment", "cases:reveal", "cases:supervise"),
     "referrals, tasks, follow-ups": ("cases:referral_send", "cases:referral_receive", "cases:referral_close",
+                                     "cases:referral_decide",
                                      "cases:task_done", "cases:follow_up", "cases:team", "cases:team_remove"),
     "calls": ("cases:calls", "cases:call_create", "cases:call_answer"),
     "leaders and meetings": ("cases:ledger", "cases:ledger_export", "cases:dashboard", "cases:meetings",
@@ -710,6 +720,9 @@ def matrix(world, settings, tmp_path):
     admin = world.admin
 
     housing, labour = a_department(), a_department("区人社局", "labour")
+    court = a_department("区人民法院", "court")
+    court.needs_approval = True  # a handler's referral to it waits for a leader
+    court.save()
     users["contact_housing"] = person("matrix_housing", Role.DEPARTMENT)
     users["contact_labour"] = person("matrix_labour", Role.DEPARTMENT)
     housing.contacts.add(users["contact_housing"])
@@ -751,6 +764,8 @@ def matrix(world, settings, tmp_path):
         objects[f"task@{p}"] = loop.issue_supervision(case=fresh(mediating), actor=leader, text="请三日内答复",
                                                       deadline=today + timedelta(days=3))
         objects[f"mediating@{p}"] = mediating
+        objects[f"awaiting@{p}"] = loop.send_referral(case=fresh(mediating), actor=officer, department=court,
+                                                      deadline=today + timedelta(days=10), request="诉调对接")
         objects[f"member@{p}"] = CaseTeamMember.objects.create(case=mediating, name="刘芳", unit="社区居委会",
                                                                role="cadre")
 

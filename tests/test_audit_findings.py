@@ -275,6 +275,15 @@ def test_a_session_cannot_be_dated_before_the_case_was_logged(client, world, che
         "format": "joint", "record": "记录", "outcome": "continue"})
     assert response.status_code == 400 and response.context["form"].errors["held_at"]
     assert not case.sessions.exists()
+    # the service holds the rule for every caller, not only for the form
+    from cases.errors import WorkflowError
+    from mediators import services
+
+    with pytest.raises(WorkflowError):
+        services.record_session(case=case, actor=world.officer1, mediators=[choice.mediator],
+                                held_at=case.reported_at - timedelta(days=2), place="调解室",
+                                attendees="双方", format="joint", record="记录", outcome="continue")
+    assert not case.sessions.exists()
 
 
 @pytest.mark.parametrize("deadline", ["2020-01-01", "9999-12-31"])

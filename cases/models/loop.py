@@ -24,6 +24,10 @@ class Department(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     contacts = models.ManyToManyField(USER, blank=True, related_name="departments",
                                       verbose_name=_("contact accounts"))
+    needs_approval = models.BooleanField(
+        _("a handler's referral needs a leader's approval"), default=False,
+        help_text=_("Ticked: a referral sent by a grid worker or officer waits until a station or street "
+                    "leader approves it (e.g. the court's 诉调对接, arbitration)."))
 
     history = HistoricalRecords(m2m_fields=[contacts])
 
@@ -64,7 +68,12 @@ class Referral(models.Model):
 
     @property
     def is_open(self) -> bool:
+        """With the department: sent, or signed for."""
         return self.status in (ReferralStatus.SENT, ReferralStatus.RECEIVED)
+
+    @property
+    def is_awaiting(self) -> bool:
+        return self.status == ReferralStatus.AWAITING
 
     @property
     def is_late(self) -> bool:

@@ -22,6 +22,7 @@ from ..forms import (
     FollowUpForm,
     PartyFormSet,
     ReferralCloseForm,
+    ReferralDecisionForm,
     SendReferralForm,
     SupervisionForm,
     TaskDoneForm,
@@ -122,6 +123,9 @@ def _loop_context(user, case, caps, forms, handlers):
         may = referral.is_open and loop_services.may_update_referral(user, referral)
         referral.close_form = forms.get(f"referral_{referral.pk}") or (
             ReferralCloseForm(prefix=f"referral{referral.pk}") if may else None)
+        referral.decision_form = forms.get(f"decide_{referral.pk}") or (
+            ReferralDecisionForm(prefix=f"decide{referral.pk}")
+            if referral.is_awaiting and "approve_referral" in caps else None)
     for task in loop["tasks"]:
         may_finish = task.done_at is None and (task.assignee_id == user.pk or "supervise" in caps)
         task.done_form = forms.get(f"task_{task.pk}") or (TaskDoneForm() if may_finish else None)

@@ -22,6 +22,7 @@ from ..forms import (
     CallForm,
     FollowUpForm,
     ReferralCloseForm,
+    ReferralDecisionForm,
     SendReferralForm,
     SupervisionForm,
     TaskDoneForm,
@@ -81,6 +82,25 @@ def referral_close(request, pk, referral_pk):
 
 
 @require_POST
+def referral_decide(request, pk, referral_pk):
+    """A leader approves a handler's referral (it goes to the department) or declines it."""
+    case = get_case_for(request, pk, "approve_referral")
+    referral = get_object_or_404(Referral, pk=referral_pk, case=case)
+    form = ReferralDecisionForm(request.POST, prefix=f"decide{referral.pk}")
+    if form.is_valid():
+        decide = (loop_services.approve_referral if form.cleaned_data["decision"] == "approve"
+                  else loop_services.decline_referral)
+        try:
+            decide(referral=referral, actor=request.user, note=form.cleaned_data["note"])
+        except WorkflowError as error:
+            return _kept(request, case, error, _("Approve the referral"), form)
+        if form.cleaned_data["decision"] == "approve":
+            return _done(request, case, _("Approved: sent to %(department)s.") % {"department": referral.department.name})
+        return _done(request, case, _("The referral is not approved; its sender is told why."))
+    return detail_response(request, case, forms={f"decide_{referral.pk}": form}, status=400)
+
+
+@require_POST
 def referral_send(request, pk):
     """转办 without escalating, from the case page's loop card."""
     case = get_case_for(request, pk, "send_referral")
@@ -91,6 +111,9 @@ def referral_send(request, pk):
         except WorkflowError as error:
             form.add_error(None, str(error))
         else:
+            if referral.is_awaiting:
+                return _done(request, case, _("Waiting for a leader's approval before it goes to %(department)s.")
+                             % {"department": referral.department.name})
             return _done(request, case, _("Sent to %(department)s.") % {"department": referral.department.name})
     return detail_response(request, case, forms={"send_referral": form}, status=400)
 

@@ -106,3 +106,112 @@ def test_bad_input_is_shown_next_to_the_field_and_kept(client, world):
     assert set(form.errors) >= {"department", "deadline"}
     assert "商铺装修截断共用排污管" in response.content.decode()
     assert not Referral.objects.exists()
+
+
+def decide(client, case, referral, decision, note=""):
+    return client.post(reverse("cases:referral_decide", args=[case.pk, referral.pk]), {
+        f"decide{referral.pk}-decision": decision, f"decide{referral.pk}-note": note})
+
+
+def serious_case(world):
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    Case.objects.filter(pk=case.pk).update(risk="serious")
+    return Case.objects.get(pk=case.pk)
+
+
+def test_a_serious_risk_referral_waits_for_a_leader_and_reaches_the_department_once_approved(
+        client, world, contact):
+    case = serious_case(world)
+    client.force_login(world.officer1)
+    assert send(client, case, contact).status_code == 302
+    referral = Referral.objects.get(case=case)
+    assert referral.status == "awaiting"
+    # the department neither sees the case nor hears of it yet
+    access.forget(contact)
+    client.force_login(contact)
+    assert client.get(case.get_absolute_url()).status_code == 404
+    assert not Notification.objects.filter(recipient=contact).exists()
+    # the officer cannot approve his own referral; the leaders are told and see it on their bench
+    client.force_login(world.officer1)
+    assert decide(client, case, referral, "approve").status_code == 403
+    assert Notification.objects.filter(recipient=world.stationlead, kind="approval", case=case).exists()
+    client.force_login(world.stationlead)
+    bench = client.get(reverse("cases:workbench")).context["loop"]
+    assert [r.pk for r in bench["approvals"]] == [referral.pk]
+    assert client.get(case.get_absolute_url()).content.decode().count(f'name="decide{referral.pk}-decision"') == 2
+    assert decide(client, case, referral, "approve", "同意移交，请住建局三日内处理").status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == "sent"
+    access.forget(contact)
+    client.force_login(contact)
+    assert client.get(case.get_absolute_url()).status_code == 200
+    assert Notification.objects.filter(recipient=contact, kind="referral", case=case).exists()
+    assert Notification.objects.filter(recipient=world.officer1, kind="approval", case=case).exists()
+    assert list(CaseEvent.objects.filter(case=case, kind="referral").values_list("data__status", flat=True)
+                .order_by("at", "id")) == ["awaiting", "sent"]
+    # decided once: a second decision is refused with a message (409), nothing changes
+    client.force_login(world.streetlead)
+    assert decide(client, case, referral, "decline", "不同意").status_code == 409
+
+
+def test_a_declined_referral_never_reaches_the_department_and_the_reason_is_required(client, world, contact):
+    department = a_department()
+    department.needs_approval = True  # e.g. the court's 诉调对接: a leader signs off every referral
+    department.save()
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)  # general risk
+    client.force_login(world.officer1)
+    send(client, case, contact)
+    referral = Referral.objects.get(case=case)
+    assert referral.status == "awaiting"
+    client.force_login(world.streetlead)
+    response = decide(client, case, referral, "decline", "")
+    assert response.status_code == 400 and response.context["referrals"][0].decision_form.errors["note"]
+    assert decide(client, case, referral, "decline", "先由社区组织双方协商").status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == "declined"
+    access.forget(contact)
+    client.force_login(contact)
+    assert client.get(case.get_absolute_url()).status_code == 404
+    notice = Notification.objects.get(recipient=world.officer1, kind="approval", case=case)
+    assert notice.text == "先由社区组织双方协商"
+
+
+def test_a_leaders_own_referral_goes_at_once(client, world, contact):
+    case = serious_case(world)
+    client.force_login(world.stationlead)
+    send(client, case, contact)
+    assert Referral.objects.get(case=case).status == "sent"
+
+
+def test_an_outsider_cannot_decide(client, world, contact):
+    case = serious_case(world)
+    client.force_login(world.officer1)
+    send(client, case, contact)
+    referral = Referral.objects.get(case=case)
+    client.force_login(world.stationlead_fh)
+    assert decide(client, case, referral, "approve").status_code == 404
+    client.force_login(world.worker1)
+    assert decide(client, case, referral, "approve").status_code == 403
+    assert Referral.objects.get(pk=referral.pk).status == "awaiting"
+
+
+def test_the_handler_records_the_answer_of_a_department_without_an_account(client, world):
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    client.force_login(world.worker1)
+    send(client, case)  # no contact account: the department answers by phone
+    referral = Referral.objects.get(case=case)
+    assert client.get(case.get_absolute_url()).context["referrals"][0].close_form is not None
+    client.post(reverse("cases:referral_close", args=[case.pk, referral.pk]), {
+        f"referral{referral.pk}-status": "handled", f"referral{referral.pk}-feedback": "住建局电话答复：已修复"})
+    referral.refresh_from_db()
+    assert (referral.status, referral.feedback) == ("handled", "住建局电话答复：已修复")
+
+
+def test_a_handler_cannot_record_feedback_for_a_department_that_has_its_own_account(client, world, contact):
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    client.force_login(world.officer1)
+    send(client, case, contact)
+    referral = Referral.objects.get(case=case)
+    response = client.post(reverse("cases:referral_close", args=[case.pk, referral.pk]), {
+        f"referral{referral.pk}-status": "handled", f"referral{referral.pk}-feedback": "代填"})
+    assert response.status_code == 403 and Referral.objects.get(pk=referral.pk).status == "sent"

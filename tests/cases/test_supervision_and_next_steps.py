@@ -92,3 +92,19 @@ def test_a_closed_case_shows_no_next_steps(client, world):
     client.force_login(world.officer1)
     page = client.get(case.get_absolute_url())
     assert not page.context["steps_for_others"] and "本案现为" not in page.content.decode()
+
+
+def test_the_service_refuses_someone_who_sees_the_case_but_is_not_on_it(world):
+    """The station leader sees every case of his station, but a 督办 goes to those who carry
+    the case: its lead handler, its team or its grid's people — whoever calls the service."""
+    from cases import loop
+    from cases.errors import WorkflowError
+
+    case = case_in_state("escalated", grid=world.grid1, actor=world.officer1)
+    with pytest.raises(WorkflowError):
+        loop.issue_supervision(case=case, actor=world.streetlead, text="请处理", deadline=timezone.localdate(),
+                               assignee=world.stationlead)
+    assert not case.tasks.exists()
+    task = loop.issue_supervision(case=case, actor=world.streetlead, text="请处理", deadline=timezone.localdate(),
+                                  assignee=world.worker1)
+    assert task.assignee == world.worker1

@@ -50,7 +50,9 @@ def test_a_handler_refers_a_repair_and_the_department_reports_back(transactional
     form = officer.locator("#send-referral")
     form.locator("[name=send_referral-department]").select_option(label="区住建局")
     form.get_by_label("移交事项").fill("商铺装修截断共用排污管，请责令修复")
-    form.get_by_label("部门联系人账号（仅可查看本案）").select_option(label=contact.get_full_name() or contact.username)
+    # each account is offered with its department, so the right one is easy to pick
+    form.get_by_label("部门联系人账号（仅可查看本案）").select_option(
+        label=f"{contact.get_full_name() or contact.username}（区住建局）")
     form.get_by_role("button", name="转办").click()
     expect(officer.get_by_text("已转办至区住建局。")).to_be_visible()
 
