@@ -238,7 +238,9 @@ class ReferralFields(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 2}))
     contact = forms.ModelChoiceField(
         label=_("department contact account (sees this case only)"), required=False,
-        queryset=get_user_model().objects.filter(groups__name=Role.DEPARTMENT).order_by("username"))
+        queryset=get_user_model().objects.filter(groups__name=Role.DEPARTMENT).order_by("username"),
+        help_text=_("Required when the department has accounts here (chosen for you when it has one); "
+                    "left empty for a department that answers by phone or on paper."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -255,10 +257,27 @@ class ReferralFields(forms.Form):
         return deadline
 
     def clean(self):
+        """A department with accounts here is reached through one of them: else the referral
+        would reach nobody. With exactly one, it is the one; a department without accounts
+        answers by phone or on paper (its answer is recorded by the handler), no contact."""
         cleaned = super().clean()
-        department, contact = cleaned.get("department"), cleaned.get("contact")
-        if contact and department and not department.contacts.filter(pk=contact.pk).exists():
-            self.add_error("contact", _("This account is not a contact of the chosen department."))
+        department = cleaned.get("department")
+        if department is None or "contact" in self.errors:
+            return cleaned
+        contact = cleaned.get("contact")
+        if contact is not None:
+            if not department.contacts.filter(pk=contact.pk).exists():
+                self.add_error("contact", _("This account is not a contact of the chosen department."))
+            return cleaned
+        contacts = list(self.fields["contact"].queryset.filter(departments=department)[:2])
+        if len(contacts) == 1:
+            cleaned["contact"] = contacts[0]
+            # shown as chosen if the form comes back for another field's error
+            self.data = self.data.copy()
+            self.data[self.add_prefix("contact")] = str(contacts[0].pk)
+        elif contacts:
+            self.add_error("contact", _("%(department)s has several contact accounts: choose the one "
+                                        "who is to receive this referral.") % {"department": department.name})
         return cleaned
 
     def referral(self) -> dict:

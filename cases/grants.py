@@ -32,6 +32,18 @@ def revoke(*, user, case, reason: str) -> None:
     access.forget(user)
 
 
+def revoke_all(*, case, reason: str) -> list:
+    """End every grant for `reason` on the case (its reason ended for all of them: a department
+    contact's when the case is closed or withdrawn). One row at a time, so each removal is in
+    the grants' history. Returns the accounts that held one."""
+    rows = (CaseUserObjectPermission.objects.filter(content_object=case, permission__codename=reason)
+            .select_related("user"))
+    holders = [row.user for row in rows]
+    for user in holders:
+        revoke(user=user, case=case, reason=reason)
+    return holders
+
+
 def roles_by_case(user) -> dict[int, frozenset[str]]:
     """{case id: roles granted on it} for the user. One query, cached for the request."""
     if not user.is_authenticated:

@@ -28,7 +28,7 @@ from grids.roles import Role
 from grids.selectors import leaders_over_grid
 
 from . import grants
-from .choices import NoticeKind, ReferralStatus, Risk, State
+from .choices import EventKind, EventReason, NoticeKind, ReferralStatus, Risk, State
 from .due import compute_due
 from .errors import WorkflowError
 from .forms import (
@@ -42,6 +42,7 @@ from .forms import (
     WithdrawForm,
 )
 from .models import Case, CaseTeamMember, FollowUp, Referral
+from .timeline import record_event
 
 W, O, AUX, SL, STL, ADM = (
     Role.WORKER, Role.OFFICER, Role.AUXILIARY, Role.STATION_LEADER, Role.STREET_LEADER, Role.ADMIN,
@@ -142,6 +143,30 @@ def follow_up_visit(*, case, actor, extra, notify) -> dict:
     return {}
 
 
+def end_with_the_case(*, case, actor, extra, notify) -> dict:
+    """A closed or withdrawn case ends the departments' part in it (the rule: cases/loop.py
+    `_end_department_grant`). A referral still awaiting a leader's approval is not approved,
+    the case having ended, so it leaves the leaders' work bench (its sender is told); then
+    every department contact's grant on the case ends, whether or not their referral is still
+    open."""
+    reason = EventReason.CASE_ENDED
+    # Locked before the grants are read: a leader approving at this moment either finishes
+    # first (its grant is then seen and revoked below) or finds the referral decided.
+    awaiting = (Referral.objects.select_for_update(of=("self",))
+                .filter(case=case, status=ReferralStatus.AWAITING).select_related("department", "sent_by"))
+    for referral in awaiting:
+        referral.status, referral.closed_at = ReferralStatus.DECLINED, timezone.now()
+        referral.decision_note = str(reason.label)  # shown on the card, like a leader's reason
+        referral.save(update_fields=["status", "closed_at", "decision_note"])
+        record_event(case=case, actor=actor, kind=EventKind.REFERRAL, data={
+            "department": referral.department.name, "status": referral.status, "reason": reason})
+        if referral.sent_by_id != actor.pk:
+            notify(recipients=[referral.sent_by], kind=NoticeKind.APPROVAL, case=case,
+                   key=f"declined:{referral.pk}", text=referral.decision_note)
+    grants.revoke_all(case=case, reason=grants.DEPARTMENT)
+    return {}
+
+
 # --- the registry ---------------------------------------------------------------------------
 
 MEDIATOR_FIRST = _("Choose a mediator from the mediation supermarket first.")
@@ -194,10 +219,12 @@ SPECS = [
     TransitionSpec(
         "close", _("Close the case"), TransitionForm, roles=HANDLERS,
         unmet={Case.follow_up_done: _("Record a follow-up visit that found the agreement kept first.")},
+        effects=(end_with_the_case,),
     ),
     TransitionSpec(
         "withdraw", _("Withdraw"), WithdrawForm, roles=HANDLERS,
         unmet={Case.has_withdrawal_reason: _("Say why the case is withdrawn.")},
+        effects=(end_with_the_case,),
     ),
 ]
 REGISTRY: dict[str, TransitionSpec] = {spec.name: spec for spec in SPECS}

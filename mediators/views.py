@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.choices import State
@@ -17,7 +18,8 @@ from cases.models import PersonalDataDisclosure
 from cases.permissions import visible_cases
 from cases.printing import chinese_numeral, parties_on_paper
 from cases.selectors import LIST_RELATED, supervision_candidates
-from cases.views import get_case_for, id_from
+from cases.views import get_case_for, id_from, races
+from cases.views.case import kept_input
 from cases.warning import Warnings
 from grids import access
 from grids.roles import Role
@@ -146,12 +148,50 @@ def replace(request, case_pk, choice_pk):
     return redirect(case)
 
 
-def _not_mediating(request, case):
-    """Sessions and the agreement belong to a case in mediation; say so instead of a form."""
+NOT_MEDIATING = gettext_lazy("Sessions and agreements are recorded while the case is in mediation.")
+
+
+def _not_mediating(request, case, action):
+    """Sessions and the agreement belong to a case in mediation. Opening the form of a case that
+    is not (nothing typed yet): back to the case, saying so. Sending it: a race lost (the case
+    left mediation after the form was opened) is answered by the view with what was typed
+    (`_kept`); an insider who may never record this gets 403."""
     if case.state == State.MEDIATING:
+        get_case_for(request, case.pk, action)  # 403 to who may not record it
         return None
-    messages.error(request, _("Sessions and agreements are recorded while the case is in mediation."))
-    return redirect(case)
+    if request.method != "POST":
+        messages.error(request, NOT_MEDIATING)
+        return redirect(case)
+    races.check_lost_race(request, case, action)
+    return None
+
+
+def _kept(request, case, form, template, step, why, **changed):
+    """Somebody else was faster (took the case out of mediation, recorded the agreement): the
+    form's page again with what was typed, read-only, why it cannot be saved and, in the
+    message, who changed the case and when; 409."""
+    messages.error(request, races.message(case, step, **changed))
+    typed = kept_input(form) if form.is_bound else []
+    return render(request, template, {"form": form, "case": case, "kept": (step, typed, why),
+                                      "parts": _typed_parts(form)}, status=409)
+
+
+def _typed_parts(form) -> list[list[tuple[str, str]]]:
+    """The rooms of a back-to-back session as typed, leaving out those with nothing but their
+    pre-filled room name."""
+    parts = getattr(form, "parts", None)
+    if parts is None or not parts.is_bound:
+        return []
+    typed = [(str(part.fields["room"].label), kept_input(part)) for part in parts]
+    return [rows for room, rows in typed if any(label != room for label, _value in rows)]
+
+
+def _changed_meanwhile(request, case_pk, action):
+    """The case as it is now, after the service refused `action` on it: a race lost, or 403 if
+    the user no longer holds a role that records it (a mediator replaced meanwhile)."""
+    case = get_case_for(request, case_pk)
+    races.check_lost_race(request, case, action)
+    return case
 
 
 def _case_mediators(case):
@@ -160,17 +200,21 @@ def _case_mediators(case):
 
 def session_create(request, case_pk):
     case = get_case_for(request, case_pk)
-    if refused := _not_mediating(request, case):
+    if refused := _not_mediating(request, case, "record_session"):
         return refused
-    get_case_for(request, case_pk, "record_session")
     form = SessionForm(request.POST or None, mediators=_case_mediators(case), case=case,
                        people=supervision_candidates(case))
+    kept = ("mediators/session_form.html", _("Record a mediation session"), NOT_MEDIATING)
+    if case.state != State.MEDIATING:
+        return _kept(request, case, form, *kept)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         mediators, participants = data.pop("mediators"), data.pop("participants")
         try:
             session = services.record_session(case=case, actor=request.user, mediators=mediators,
                                               participants=participants, parts=form.filled_parts(), **data)
+        except PermissionDenied:  # the case left mediation while this was on its way
+            return _kept(request, _changed_meanwhile(request, case_pk, "record_session"), form, *kept)
         except WorkflowError as error:
             messages.error(request, str(error))
         else:
@@ -186,17 +230,26 @@ def session_create(request, case_pk):
 
 def agreement_create(request, case_pk):
     case = get_case_for(request, case_pk)
-    if refused := _not_mediating(request, case):
+    if refused := _not_mediating(request, case, "record_agreement"):
         return refused
-    get_case_for(request, case_pk, "record_agreement")
     form = AgreementForm(request.POST or None, case=case, mediators=_case_mediators(case))
+    kept = ("mediators/agreement_form.html", _("Record the mediation agreement"))
+    if case.state != State.MEDIATING:
+        return _kept(request, case, form, *kept, NOT_MEDIATING)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         parties, mediators = data.pop("parties"), data.pop("mediators")
         try:
             services.record_agreement(case=case, actor=request.user, parties=parties,
                                       mediators=mediators, **data)
+        except PermissionDenied:  # the case left mediation while this was on its way
+            return _kept(request, _changed_meanwhile(request, case_pk, "record_agreement"), form, *kept,
+                         NOT_MEDIATING)
         except WorkflowError as error:
+            recorded = Agreement.objects.select_related("recorded_by").filter(case=case).first()
+            if recorded is not None:  # somebody else recorded it first
+                return _kept(request, case, form, *kept, _("This case already has a mediation agreement."),
+                             who=recorded.recorded_by, when=recorded.created_at)
             messages.error(request, str(error))
         else:
             messages.success(request, _("Agreement recorded. It can be printed for signing."))

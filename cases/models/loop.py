@@ -51,6 +51,8 @@ class Referral(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=ReferralStatus.choices,
                               default=ReferralStatus.SENT)
     feedback = models.TextField(_("department's feedback"), blank=True)
+    # A leader's instruction on approving a handler's referral, or why it was not approved.
+    decision_note = models.TextField(_("leader's note on the approval"), blank=True)
     contact = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name=_("department contact account"))
     sent_by = models.ForeignKey(USER, verbose_name=_("sent by"), on_delete=models.PROTECT, related_name="+")

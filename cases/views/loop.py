@@ -15,7 +15,7 @@ from grids.roles import Role
 
 from .. import loop as loop_services
 from .. import permissions, selectors
-from ..choices import ReferralStatus
+from ..choices import EventKind, ReferralStatus
 from ..errors import WorkflowError
 from ..forms import (
     AnswerForm,
@@ -28,13 +28,26 @@ from ..forms import (
     TaskDoneForm,
 )
 from ..models import Call, FollowUp, Referral, Task
-from .case import detail_response, get_case_for, id_from
+from . import races
+from .case import detail_response, get_case_for, id_from, kept_input
 
 
 def _kept(request, case, error, title, form):
     """Somebody else was faster: say so, and show what was typed (read-only) on the case page."""
     messages.error(request, str(error))
     case = get_case_for(request, case.pk)
+    return detail_response(request, case, kept=(title, form), status=409)
+
+
+def _lost(request, case, action, title, form, **changed):
+    """Somebody else was faster (closed or reopened the case, recorded the visit first): say
+    who and when (`changed`: who= and when=, or event=; else the last status change) and show
+    what was typed, read-only, on the case as it is now, with 409. If `action` is no longer
+    possible, an insider who never had the right gets 403 instead (races.check_lost_race)."""
+    case = get_case_for(request, case.pk)
+    if action is not None and not permissions.can(request.user, action, case):
+        races.check_lost_race(request, case, action)
+    messages.error(request, races.message(case, title, **changed))
     return detail_response(request, case, kept=(title, form), status=409)
 
 
@@ -47,7 +60,7 @@ def _get_referral(request, pk, referral_pk):
     """A referral the user may update: a department contact only their own (else 403)."""
     case = get_case_for(request, pk, "update_referral")
     referral = get_object_or_404(Referral.objects.select_related("department"), pk=referral_pk, case=case)
-    if not loop_services.may_update_referral(request.user, referral):
+    if not permissions.may_update_referral(request.user, referral):
         raise PermissionDenied
     return case, referral
 
@@ -120,8 +133,10 @@ def referral_send(request, pk):
 
 @require_POST
 def supervise(request, pk):
-    case = get_case_for(request, pk, "supervise")
+    case = get_case_for(request, pk)
     form = SupervisionForm(request.POST, candidates=selectors.supervision_candidates(case))
+    if not permissions.can(request.user, "supervise", case):  # e.g. the case closed meanwhile
+        return _lost(request, case, "supervise", _("Issue a supervision instruction (督办)"), form)
     if form.is_valid():
         try:
             loop_services.issue_supervision(case=case, actor=request.user, **form.cleaned_data)
@@ -137,25 +152,47 @@ def task_done(request, pk, task_pk):
     case = get_case_for(request, pk)
     task = get_object_or_404(Task, pk=task_pk, case=case)
     form = TaskDoneForm(request.POST)
-    if form.is_valid():
+    title = _("Mark done")
+    if task.assignee_id != request.user.pk and not permissions.can(request.user, "supervise", case):
+        return _lost(request, case, "supervise", title, form)  # a leader's, on a case closed meanwhile
+    if task.done_at is None and form.is_valid():
         try:
             loop_services.complete_task(task=task, actor=request.user, note=form.cleaned_data["note"])
         except WorkflowError as error:
-            return _kept(request, case, error, _("Mark done"), form)
-        return _done(request, case, _("Task done."))
+            task.refresh_from_db()
+            if task.done_at is None:
+                return _kept(request, case, error, title, form)
+        else:
+            return _done(request, case, _("Task done."))
+    if task.done_at is not None:  # somebody else marked it done first
+        return _lost(request, case, None, title, form,
+                     event=races.last_change(case, kind=EventKind.TASK_DONE, since=task.done_at))
     return detail_response(request, case, forms={f"task_{task.pk}": form}, status=400)
 
 
 @require_POST
 def follow_up(request, pk, follow_up_pk):
-    case = get_case_for(request, pk, "follow_up")
-    visit = get_object_or_404(FollowUp, pk=follow_up_pk, case=case)
+    case = get_case_for(request, pk)
+    available = permissions.can(request.user, "follow_up", case)
+    if not available:
+        races.check_lost_race(request, case, "follow_up")  # 403 to who never records follow-ups
+    visit = get_object_or_404(FollowUp.objects.select_related("done_by"), pk=follow_up_pk, case=case)
     form = FollowUpForm(request.POST)
+    title = _("Record the follow-up visit")
+    if not available:  # e.g. a broken agreement, recorded by someone else, reopened the case
+        return _lost(request, case, "follow_up", title, form)
+    if visit.done_at is not None:  # recorded by someone else (the agreement was kept)
+        return _lost(request, case, "follow_up", title, form, who=visit.done_by, when=visit.done_at)
     if form.is_valid():
         try:
             loop_services.record_follow_up(follow_up=visit, actor=request.user, **form.cleaned_data)
+        except PermissionDenied:  # the case left "resolved" while this was on its way
+            return _lost(request, case, "follow_up", title, form)
         except WorkflowError as error:
-            return _kept(request, case, error, _("Record the follow-up visit"), form)
+            visit.refresh_from_db()
+            if visit.done_at is not None:
+                return _lost(request, case, "follow_up", title, form, who=visit.done_by, when=visit.done_at)
+            return _kept(request, case, error, title, form)
         if form.cleaned_data["fulfilled"]:
             return _done(request, case, _("Follow-up recorded: the case can be closed."))
         messages.warning(request, _("Follow-up recorded: the agreement was broken, the case is back in mediation."))
@@ -166,8 +203,9 @@ def follow_up(request, pk, follow_up_pk):
 # --- two-way calls -------------------------------------------------------------------------
 
 
-def calls(request):
-    """网格有呼、民警有应: calls I must answer, calls of my scope, and response figures."""
+def calls(request, *, kept=None, status=200):
+    """网格有呼、民警有应: calls I must answer, calls of my scope, and response figures.
+    `kept`: (call, typed) of an answer that came too late, shown read-only (call_answer)."""
     user = request.user
     in_scope = permissions.visible_calls(user)
     now = timezone.now()
@@ -189,7 +227,8 @@ def calls(request):
         "can_call": permissions.may_place_calls(user),
         "answer_form": AnswerForm(),
         "late_only": bool(request.GET.get("late")),
-    })
+        "kept": kept,
+    }, status=status)
 
 
 def call_create(request):
@@ -221,14 +260,27 @@ def call_create(request):
 @require_POST
 def call_answer(request, call_pk):
     call = get_object_or_404(permissions.visible_calls(request.user), pk=call_pk)  # outsiders: 404
+    if not permissions.may_answer(request.user, call):
+        raise PermissionDenied
     form = AnswerForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Say how the call was answered."))
-        return redirect("cases:calls")
-    try:
-        loop_services.answer_call(call=call, actor=request.user, answer=form.cleaned_data["answer"])
-    except WorkflowError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Call answered."))
-    return redirect("cases:workbench" if request.POST.get("from") == "workbench" else "cases:calls")
+    back = "cases:workbench" if request.POST.get("from") == "workbench" else "cases:calls"
+    if request.POST.get("from") == "case" and call.case_id and permissions.can(request.user, "view", call.case):
+        back = call.case  # answered on the case page (where a notice of it leads): back to it
+    if call.answered_at is None:
+        if not form.is_valid():
+            messages.error(request, _("Say how the call was answered."))
+            return redirect(back)
+        try:
+            loop_services.answer_call(call=call, actor=request.user, answer=form.cleaned_data["answer"])
+        except WorkflowError as error:
+            call.refresh_from_db()
+            if call.answered_at is None:
+                messages.error(request, str(error))
+                return redirect(back)
+        else:
+            messages.success(request, _("Call answered."))
+            return redirect(back)
+    # Somebody answered first: the call as it is now (who answered, what, when) and, read-only,
+    # what this user typed.
+    messages.error(request, _("This call was already answered."))
+    return calls(request, kept=(call, kept_input(form)), status=409)

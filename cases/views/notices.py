@@ -52,6 +52,8 @@ def notification_open(request, pk):
     """Open what the notice is about, and mark it read."""
     notice = get_object_or_404(Notification, pk=pk, recipient=request.user)  # others': 404
     notices.mark_read(user=request.user, notifications=[notice])
+    if notice.case_id and notice.call_id:  # the case page, where whoever may answer the call can
+        return redirect(f"{notice.case.get_absolute_url()}#call-{notice.call_id}")
     if notice.case_id:
         return redirect(notice.case)
     if notice.call_id:

@@ -113,6 +113,13 @@ def decide(client, case, referral, decision, note=""):
         f"decide{referral.pk}-decision": decision, f"decide{referral.pk}-note": note})
 
 
+def decision_on_card(client, case, referral):
+    """The leader's note shown on the referral's card, or None."""
+    html = client.get(case.get_absolute_url()).content.decode()
+    start = html.find(f'id="referral-{referral.pk}-decision"')
+    return None if start < 0 else html[start:html.index("</div>", start)]
+
+
 def serious_case(world):
     case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
     Case.objects.filter(pk=case.pk).update(risk="serious")
@@ -147,6 +154,8 @@ def test_a_serious_risk_referral_waits_for_a_leader_and_reaches_the_department_o
     assert client.get(case.get_absolute_url()).status_code == 200
     assert Notification.objects.filter(recipient=contact, kind="referral", case=case).exists()
     assert Notification.objects.filter(recipient=world.officer1, kind="approval", case=case).exists()
+    client.force_login(world.officer1)
+    assert "同意移交，请住建局三日内处理" in decision_on_card(client, case, referral)
     assert list(CaseEvent.objects.filter(case=case, kind="referral").values_list("data__status", flat=True)
                 .order_by("at", "id")) == ["awaiting", "sent"]
     # decided once: a second decision is refused with a message (409), nothing changes
@@ -174,6 +183,10 @@ def test_a_declined_referral_never_reaches_the_department_and_the_reason_is_requ
     assert client.get(case.get_absolute_url()).status_code == 404
     notice = Notification.objects.get(recipient=world.officer1, kind="approval", case=case)
     assert notice.text == "先由社区组织双方协商"
+    # the reason is on the referral's card, not only on the timeline
+    client.force_login(world.officer1)
+    card = decision_on_card(client, case, referral)
+    assert card is not None and "先由社区组织双方协商" in card
 
 
 def test_a_leaders_own_referral_goes_at_once(client, world, contact):
@@ -200,6 +213,7 @@ def test_the_handler_records_the_answer_of_a_department_without_an_account(clien
     client.force_login(world.worker1)
     send(client, case)  # no contact account: the department answers by phone
     referral = Referral.objects.get(case=case)
+    assert referral.contact is None and referral.status == "sent"
     assert client.get(case.get_absolute_url()).context["referrals"][0].close_form is not None
     client.post(reverse("cases:referral_close", args=[case.pk, referral.pk]), {
         f"referral{referral.pk}-status": "handled", f"referral{referral.pk}-feedback": "住建局电话答复：已修复"})
@@ -215,3 +229,109 @@ def test_a_handler_cannot_record_feedback_for_a_department_that_has_its_own_acco
     response = client.post(reverse("cases:referral_close", args=[case.pk, referral.pk]), {
         f"referral{referral.pk}-status": "handled", f"referral{referral.pk}-feedback": "代填"})
     assert response.status_code == 403 and Referral.objects.get(pk=referral.pk).status == "sent"
+
+
+# --- who the referral reaches: the department's contact account ------------------------------
+
+
+def test_a_department_with_one_account_is_reached_through_it_without_choosing(client, world, contact):
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    client.force_login(world.officer1)
+    assert send(client, case).status_code == 302  # no contact chosen
+    referral = Referral.objects.get(case=case)
+    assert referral.contact == contact
+    assert Notification.objects.filter(recipient=contact, kind="referral", case=case).exists()
+    access.forget(contact)
+    client.force_login(contact)
+    assert client.get(case.get_absolute_url()).status_code == 200
+
+
+def test_the_one_account_shows_as_chosen_when_the_form_comes_back(client, world, contact):
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    client.force_login(world.officer1)
+    response = send(client, case, **{"send_referral-deadline": "1999-01-01"})
+    assert response.status_code == 400
+    form = response.context["send_referral_form"]
+    assert set(form.errors) == {"deadline"} and str(form["contact"].value()) == str(contact.pk)
+    assert not Referral.objects.exists()
+
+
+def test_a_department_with_several_accounts_needs_one_chosen(client, world, contact):
+    second = person("dept_sewage_second", Role.DEPARTMENT)
+    a_department().contacts.add(second)
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    client.force_login(world.officer1)
+    response = send(client, case)
+    assert response.status_code == 400
+    assert set(response.context["send_referral_form"].errors) == {"contact"}  # next to the field
+    assert "商铺装修截断共用排污管" in response.content.decode()  # nothing typed is lost
+    assert not Referral.objects.exists()
+    assert send(client, case, second).status_code == 302
+    assert Referral.objects.get(case=case).contact == second
+
+
+def test_an_account_of_another_department_is_refused(client, world, contact):
+    labour = person("dept_labour_test", Role.DEPARTMENT)
+    a_department("区人社局劳动监察大队", "labour").contacts.add(labour)
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    client.force_login(world.officer1)
+    response = send(client, case, labour)
+    assert response.status_code == 400
+    assert set(response.context["send_referral_form"].errors) == {"contact"}
+    assert not Referral.objects.exists()
+
+
+# --- a case that ends ends the departments' part in it ----------------------------------------
+
+
+def withdraw(client, case, actor):
+    case.refresh_from_db()
+    client.force_login(actor)
+    response = client.post(reverse("cases:transition", args=[case.pk, "withdraw"]), {
+        "withdraw-version": case.version, "withdraw-withdrawal_reason": "双方已自行和解，申请撤回"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == "withdrawn"
+
+
+def test_the_department_loses_the_case_when_it_is_withdrawn(client, world, contact):
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    client.force_login(world.officer1)
+    send(client, case, contact)
+    access.forget(contact)
+    client.force_login(contact)
+    assert client.get(case.get_absolute_url()).status_code == 200
+
+    withdraw(client, case, world.officer1)
+    access.forget(contact)
+    client.force_login(contact)
+    assert client.get(case.get_absolute_url()).status_code == 404
+    assert client.get(reverse("cases:workbench")).context["loop"]["referrals"] == []
+    # the referral itself stays open: a leader can still record what the department did
+    referral = Referral.objects.get(case=case)
+    assert referral.status == "sent"
+    client.force_login(world.stationlead)
+    assert client.get(case.get_absolute_url()).context["referrals"][0].close_form is not None
+
+
+def test_an_awaiting_referral_of_a_withdrawn_case_is_no_longer_awaiting(client, world, contact):
+    case = serious_case(world)
+    client.force_login(world.officer1)
+    send(client, case, contact)
+    referral = Referral.objects.get(case=case)
+    assert referral.status == "awaiting"
+
+    withdraw(client, case, world.officer1)
+    referral.refresh_from_db()
+    assert referral.status == "declined" and referral.closed_at is not None
+    event = CaseEvent.objects.filter(case=case, kind="referral").order_by("-at", "-id").first()
+    assert (event.data["status"], event.data["reason"]) == ("declined", "case_ended")
+    client.force_login(world.stationlead)
+    assert client.get(reverse("cases:workbench")).context["loop"]["approvals"] == []
+    page = client.get(case.get_absolute_url())
+    assert page.context["referrals"][0].decision_form is None
+    assert decision_on_card(client, case, referral) is not None  # why it ended, on its card
+    assert decide(client, case, referral, "approve").status_code in (403, 409)
+    access.forget(contact)
+    client.force_login(contact)
+    assert client.get(case.get_absolute_url()).status_code == 404

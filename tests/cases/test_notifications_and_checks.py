@@ -212,6 +212,51 @@ def test_the_bell_shows_the_count_and_the_list_opens_and_marks_read(client, worl
     assert client.get(reverse("cases:notification_open", args=[notice.pk])).status_code == 404
 
 
+def answered_from_where_the_notice_leads(client, user, notice, call):
+    """Open the notice as `user`; the page it leads to offers the answer form; send it there."""
+    client.force_login(user)
+    opened = client.get(reverse("cases:notification_open", args=[notice.pk]))
+    assert opened["Location"] == f"{call.case.get_absolute_url()}#call-{call.pk}"
+    html = client.get(opened["Location"]).content.decode()
+    assert f'id="call-{call.pk}"' in html  # the link's target
+    assert f'action="{reverse("cases:call_answer", args=[call.pk])}"' in html
+    answered = client.post(reverse("cases:call_answer", args=[call.pk]), {"answer": "马上到", "from": "case"})
+    assert answered["Location"] == call.case.get_absolute_url()  # back to the case page
+    call.refresh_from_db()
+    assert call.answered_by == user
+
+
+def test_a_notice_of_a_call_on_a_case_leads_to_a_page_where_it_can_be_answered(client, world):
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    call = loop.place_call(actor=world.worker1, grid=world.grid1, case=case, message="请民警到场")
+    notice = Notification.objects.get(recipient=world.auxiliary1, call=call)
+    answered_from_where_the_notice_leads(client, world.auxiliary1, notice, call)
+    assert not Notification.objects.filter(call=call, read_at__isnull=True).exists()  # officer1's too
+
+
+def test_a_notice_of_an_escalated_call_lets_the_station_leader_answer_it_on_the_case(client, world):
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    call = loop.place_call(actor=world.worker1, grid=world.grid1, case=case, message="请民警到场")
+    Call.objects.filter(pk=call.pk).update(respond_by=timezone.now() - timedelta(minutes=1))
+    checks.run()
+    notice = Notification.objects.get(recipient=world.stationlead, call=call, kind="call_escalated")
+    answered_from_where_the_notice_leads(client, world.stationlead, notice, call)
+    assert not Notification.objects.filter(call=call, read_at__isnull=True).exists()
+
+
+def test_the_case_page_offers_the_answer_only_to_whoever_may_answer_the_call(client, world):
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    call = loop.place_call(actor=world.worker1, grid=world.grid1, case=case, message="请民警到场")
+    form = f'action="{reverse("cases:call_answer", args=[call.pk])}"'
+    for user, offered in ((world.worker1, False), (world.officer1, True), (world.streetlead, True)):
+        client.force_login(user)
+        assert (form in client.get(case.get_absolute_url()).content.decode()) is offered, user
+    loop.answer_call(call=call, actor=world.officer1, answer="马上到")
+    client.force_login(world.officer1)
+    html = client.get(case.get_absolute_url()).content.decode()
+    assert form not in html and "马上到" in html
+
+
 def test_the_bell_costs_one_query(client, world):
     from tests.helpers import count_queries
 

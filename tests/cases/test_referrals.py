@@ -8,7 +8,7 @@ from cases import loop as closing
 from cases.models import CaseEvent, Referral
 from grids import access
 from grids.roles import Role
-from tests.factories import UserFactory, a_department, case_in_state, person
+from tests.factories import UserFactory, a_department, act, case_in_state, person
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +105,38 @@ def test_others_cannot_update_a_referral(client, world, username, status):
     assert client.post(reverse("cases:referral_receive", args=[case.pk, referral.pk])).status_code == status
     referral.refresh_from_db()
     assert referral.status == "sent"
+
+
+def test_the_department_loses_the_case_when_it_is_closed(client, world, contact):
+    case = case_in_state("escalated", grid=world.grid1, actor=world.stationlead)
+    client.force_login(world.streetlead)
+    refer_by_form(client, case, contact)
+    access.forget(contact)
+    client.force_login(contact)
+    assert client.get(case.get_absolute_url()).status_code == 200
+    # the leaders resolve and close it while the department has not reported back
+    case.refresh_from_db()
+    case = act(act(case, "resolve", world.streetlead), "close", world.streetlead)
+    assert case.state == "closed"
+    access.forget(contact)
+    client.force_login(contact)
+    assert client.get(case.get_absolute_url()).status_code == 404
+    assert client.post(reverse("cases:referral_receive",
+                               args=[case.pk, Referral.objects.get(case=case).pk])).status_code == 404
+
+
+def test_a_contact_keeps_a_case_that_is_still_open_elsewhere(client, world, contact):
+    """Only the case that ended is taken away: the contact's other referral stays theirs."""
+    ended = case_in_state("escalated", grid=world.grid1, actor=world.stationlead)
+    other = case_in_state("escalated", grid=world.grid1, actor=world.stationlead)
+    client.force_login(world.streetlead)
+    refer_by_form(client, ended, contact)
+    refer_by_form(client, other, contact)
+    ended.refresh_from_db()
+    act(act(ended, "resolve", world.streetlead), "close", world.streetlead)
+    access.forget(contact)
+    client.force_login(contact)
+    assert client.get(ended.get_absolute_url()).status_code == 404
+    assert client.get(other.get_absolute_url()).status_code == 200
+    bench = client.get(reverse("cases:workbench")).context["loop"]["referrals"]
+    assert [r.case_id for r in bench] == [other.pk]

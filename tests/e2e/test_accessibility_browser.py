@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.a11y_pages import ROLES, build_data, page_types
+from tests.a11y_pages import CONTACT, PASSWORDS, ROLES, build_data, page_types
 from tests.factories import case_in_state
 
 from .conftest import DESKTOP, PHONE, screenshot, sign_in
@@ -27,6 +27,10 @@ DEVICES = {"desktop": DESKTOP, "phone": PHONE}
 @pytest.fixture
 def a11y_data(transactional_world):
     return build_data(transactional_world)
+
+
+def sign_in_as(page, role):
+    sign_in(page, role, *[PASSWORDS[role]] if role in PASSWORDS else [])
 
 
 def open_context(browser, live_server, device, **options):
@@ -100,7 +104,7 @@ def test_axe_finds_no_wcag_violation_on_any_page_as_any_role(device_name, a11y_d
     for role in ROLES:
         context = open_context(browser, live_server, DEVICES[device_name])
         page = context.new_page()
-        sign_in(page, role)
+        sign_in_as(page, role)
         for pt in page_types(a11y_data):
             response = page.request.get(pt.url)
             key = fingerprint(response.status, response.text())
@@ -399,10 +403,10 @@ def test_phone_tap_targets_are_44_px_and_printed_sheets_reflow(a11y_data, browse
     pages = [("workbench", "/", ""), ("case-list", "/cases/", ""),
              ("case-list-filtered", "/cases/?state=triaged&overdue=on", "")]
     pages += [(f"case-{label}", case.get_absolute_url(), "open") for label, case in d.cases.items()]
-    for role in ("worker1", "officer1", "streetlead", "mediator1"):
+    for role in ("worker1", "officer1", "auxiliary1", "streetlead", "mediator1", CONTACT):
         context = open_context(browser, live_server, PHONE)
         page = context.new_page()
-        sign_in(page, role)
+        sign_in_as(page, role)
         for name, url, then in pages:
             if page.goto(url).status != 200:
                 continue

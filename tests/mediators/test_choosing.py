@@ -148,3 +148,31 @@ def test_outsiders_cannot_choose(client, world, triaged, chen):
     response = client.post(reverse("mediators:choose", args=[triaged.pk]), {"mediator": chen.pk, "method": "parties"})
     assert response.status_code == 403
     assert not MediatorChoice.objects.filter(case=triaged).exists()
+
+
+def test_the_chosen_mediator_is_told_and_her_notice_opens_the_case(client, world, chen, triaged):
+    from cases.models import Notification
+
+    choose(triaged, world.officer1, chen)
+    notice = Notification.objects.get(recipient=world.mediator1, read_at__isnull=True)
+    assert (notice.kind, notice.case) == ("assigned", triaged)
+    client.force_login(world.mediator1)
+    response = client.get(reverse("cases:notification_open", args=[notice.pk]), follow=True)
+    assert response.status_code == 200 and response.context["case"] == triaged
+
+
+def test_a_mediator_taken_off_and_chosen_again_is_told_again(world, chen, triaged):
+    from cases.models import Notification
+
+    first = choose(triaged, world.officer1, chen)
+    services.replace_mediator(choice=first, actor=world.officer1, reason="当事人要求更换")
+    choose(triaged, world.officer1, chen)
+    assert Notification.objects.filter(recipient=world.mediator1, case=triaged, kind="assigned").count() == 2
+
+
+def test_nobody_is_told_when_the_chosen_mediator_has_no_account(world, triaged):
+    from cases.models import Notification
+
+    before = Notification.objects.count()
+    choose(triaged, world.officer1, a_mediator(name="沈国强"))
+    assert Notification.objects.count() == before
