@@ -6,9 +6,12 @@ days and the warning and reminder settings — keeps a history (who, when, befor
 through django-simple-history."""
 
 from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import timeline
 from .masking import mask_id_number, mask_phone
 from .models import (
     Attachment,
@@ -23,6 +26,7 @@ from .models import (
     PersonalDataDisclosure,
     WarningSettings,
 )
+from .transitions import LABELS
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -88,14 +92,17 @@ class CaseEventAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     list_select_related = ["case", "actor"]
     show_full_result_count = False
-    fields = ["case", "kind", "action_label", "actor", "at", "from_state", "to_state", "note", "data"]
+    fields = ["case", "kind", "action_label", "actor", "at", "from_state", "to_state", "note", "details"]
     readonly_fields = fields
 
     @admin.display(description=_("action"))
     def action_label(self, event):
-        from .transitions import LABELS
-
         return LABELS.get(event.action, event.action)
+
+    @admin.display(description=_("details"))
+    def details(self, event):
+        """The payload as the timeline shows it: labels and values in the reader's language."""
+        return format_html_join(mark_safe("<br>"), "{}: {}", timeline.details(event)) or "—"
 
 
 @admin.register(PersonalDataDisclosure)
@@ -128,10 +135,10 @@ class LocalDayAdmin(SimpleHistoryAdmin):
 
 @admin.register(WarningSettings)
 class WarningSettingsAdmin(SimpleHistoryAdmin):
-    """One row: the four-colour thresholds and the reminder timings."""
+    """One row: the four-colour thresholds, the reminder timings and the repeat-dispute radar."""
 
     list_display = ["__str__", "orange_working_days", "yellow_working_days", "notice_hours_before_due",
-                    "overdue_margin_hours"]
+                    "overdue_margin_hours", "radar_days", "repeat_threshold"]
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not WarningSettings.objects.exists()

@@ -15,14 +15,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from grids.selectors import leaders_over_grid, people_on_police_grids
 
 from . import notices
-from .choices import EventKind, NoticeKind, ReferralStatus, State, TaskKind
+from .choices import OPEN_STATES, EventKind, EventReason, NoticeKind, ReferralStatus, State, TaskKind
 from .due import add_working_days
-from .models import Call, Case, FollowUp, Notification, Referral, Task, WarningSettings
+from .models import Call, Case, CheckMark, FollowUp, Referral, Task, WarningSettings
 from .timeline import record_event
 
 SYSTEM_USERNAME = "system"
@@ -40,19 +39,26 @@ def _stamp(value) -> str:
 
 
 def _noticed_since(prefix, since):
-    """A notice about the outer case whose key starts with `prefix` + its id, created at or
-    after the outer row's `since` expression: that deadline has been reminded (a later due
+    """The check marked the outer case done under a key that starts with `prefix` + its id, at
+    or after the outer row's `since` expression: that deadline has been dealt with (a later due
     date gets its own reminder)."""
-    return Exists(Notification.objects.filter(
-        case_id=OuterRef("pk"), created_at__gte=since,
+    return Exists(CheckMark.objects.filter(
+        at__gte=since,
         key__startswith=Concat(Value(prefix), Cast(OuterRef("pk"), CharField()), Value(":"),
                                output_field=CharField())))
 
 
 def _noticed_key(prefix):
-    """A notice whose key is `prefix` + the outer row's id exists."""
-    return Exists(Notification.objects.filter(
+    """The check marked the outer row done under `prefix` + its id."""
+    return Exists(CheckMark.objects.filter(
         key=Concat(Value(prefix), Cast(OuterRef("pk"), CharField()), output_field=CharField())))
+
+
+def _done(key: str) -> None:
+    """Mark one item of a check done, whether or not anybody could be told (an inactive handler,
+    a grid with no police yet): the next run does not look at it again. Two workers marking the
+    same item at once is fine (the key is unique)."""
+    CheckMark.objects.bulk_create([CheckMark(key=key[:120])], ignore_conflicts=True)
 
 
 def _handlers_of(case) -> list:
@@ -73,15 +79,17 @@ def deadlines(now) -> int:
     near = open_cases.filter(due_at__gt=now, due_at__lte=now + hours).exclude(
         _noticed_since("due-near:", OuterRef("due_at") - hours))
     for case in near:
-        sent += notices.notify(recipients=_handlers_of(case), kind=NoticeKind.DEADLINE_NEAR, case=case,
-                               key=f"due-near:{case.pk}:{_stamp(case.due_at)}")
+        key = f"due-near:{case.pk}:{_stamp(case.due_at)}"
+        sent += notices.notify(recipients=_handlers_of(case), kind=NoticeKind.DEADLINE_NEAR, case=case, key=key)
+        _done(key)
     passed = open_cases.filter(due_at__lte=now).exclude(
         _noticed_since("due-passed:", OuterRef("due_at")))
     for case in passed:
-        sent += notices.notify(recipients=_handlers_of(case), kind=NoticeKind.DEADLINE_PASSED, case=case,
-                               key=f"due-passed:{case.pk}:{_stamp(case.due_at)}")
+        key = f"due-passed:{case.pk}:{_stamp(case.due_at)}"
+        sent += notices.notify(recipients=_handlers_of(case), kind=NoticeKind.DEADLINE_PASSED, case=case, key=key)
         notices.notify(recipients=leaders_over_grid(case.grid_id, street=True), kind=NoticeKind.LEDGER,
                        case=case, key=f"ledger:{case.pk}:{_stamp(case.due_at)}")
+        _done(key)
     return sent
 
 
@@ -95,9 +103,11 @@ def task_deadlines(now) -> int:
     for task in near.exclude(_noticed_key("task-near:")):
         sent += notices.notify(recipients=[task.assignee], kind=NoticeKind.DEADLINE_NEAR, case=task.case,
                                key=f"task-near:{task.pk}", text=task.text)
+        _done(f"task-near:{task.pk}")
     for task in open_tasks.filter(deadline__lt=today).exclude(_noticed_key("task-late:")):
         sent += notices.notify(recipients=[task.assignee], kind=NoticeKind.DEADLINE_PASSED, case=task.case,
                                key=f"task-late:{task.pk}", text=task.text)
+        _done(f"task-late:{task.pk}")
     return sent
 
 
@@ -105,13 +115,15 @@ def referral_deadlines(now) -> int:
     """A referral still open past its deadline: the department's contact and whoever sent it
     are told once."""
     sent = 0
+    # A case that ended (closed, withdrawn) took its department's access with it: no reminders.
     late = (Referral.objects.filter(status__in=[ReferralStatus.SENT, ReferralStatus.RECEIVED],
-                                    deadline__lt=timezone.localdate(now))
+                                    deadline__lt=timezone.localdate(now), case__state__in=OPEN_STATES)
             .exclude(_noticed_key("referral-late:")).select_related("case", "contact", "sent_by", "department"))
     for referral in late:
         sent += notices.notify(recipients=[referral.contact, referral.sent_by], kind=NoticeKind.DEADLINE_PASSED,
                                case=referral.case, key=f"referral-late:{referral.pk}",
                                text=f"{referral.department.name}：{referral.request}")
+        _done(f"referral-late:{referral.pk}")
     return sent
 
 
@@ -124,6 +136,7 @@ def follow_ups(now) -> int:
     for visit in due.select_related("case__lead_handler", "case__grid"):
         sent += notices.notify(recipients=[visit.case.lead_handler], kind=NoticeKind.FOLLOW_UP_DUE,
                                case=visit.case, key=f"follow-up:{visit.pk}")
+        _done(f"follow-up:{visit.pk}")
     return sent
 
 
@@ -140,8 +153,7 @@ def unanswered_calls(now) -> int:
                            key=f"call-escalated:{call.pk}", text=call.message)
             if call.case_id:
                 record_event(case=call.case, actor=system_user(), kind=EventKind.CALL_ESCALATED,
-                             note=_("Not answered within the deadline: sent to the station leaders."),
-                             data={"direction": call.direction})
+                             data={"direction": call.direction, "reason": EventReason.CALL_LATE})
             escalated += 1
     return escalated
 
@@ -158,14 +170,15 @@ def overdue_supervision(now) -> int:
                .exclude(already).select_related("lead_handler", "grid"))
     for case in overdue:
         key = f"auto:{case.pk}:{_stamp(case.due_at)}"
-        text = _("Automatic supervision: this case is overdue. Report the progress and a plan.")
+        text = str(EventReason.OVERDUE.label)  # the task's text, in the language of the check
         try:
             with transaction.atomic():
                 task = Task.objects.create(
                     case=case, kind=TaskKind.SUPERVISION, text=text, assignee=case.lead_handler,
                     deadline=add_working_days(timezone.localdate(now), 1), issued_by=system_user(), auto_key=key)
-                record_event(case=case, actor=system_user(), kind=EventKind.SUPERVISION, note=text,
-                             data={"assignee": case.lead_handler, "deadline": task.deadline})
+                record_event(case=case, actor=system_user(), kind=EventKind.SUPERVISION,
+                             data={"assignee": case.lead_handler, "deadline": task.deadline,
+                                   "reason": EventReason.OVERDUE})
                 notices.notify(recipients=[case.lead_handler], kind=NoticeKind.TASK, case=case,
                                key=f"task:{task.pk}", text=text)
                 notices.notify(recipients=leaders_over_grid(case.grid_id, street=True),

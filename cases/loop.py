@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from grids.selectors import leaders_over_grid
 
 from . import grants, notices, permissions
-from .choices import EventKind, MeetingKind, NoticeKind, ReferralStatus, Risk, State, TaskKind
+from .choices import EventKind, EventReason, MeetingKind, NoticeKind, ReferralStatus, Risk, State, TaskKind
 from .errors import WorkflowError
 from .models import Call, Case, FollowUp, Meeting, MeetingItem, Referral, Task
 from .selectors import supervision_candidates
@@ -26,34 +26,25 @@ from .workflow import run_transition
 # --- referrals -----------------------------------------------------------------------------
 
 
-def may_update_referral(user, referral) -> bool:
-    """Signing for a referral with the department and recording its feedback. Leaders of the
-    case's place: any referral of the case. A department contact: only their own department's.
-    A referral to a department without a contact account (its answer comes by phone or on
-    paper, and someone must write it down): also whoever sent it, and the case's lead handler."""
-    if not permissions.can(user, "update_referral", referral.case):
-        return False
-    roles = permissions.roles_on_case(user, referral.case)
-    if roles & permissions.LEADERS:
-        return True
-    if referral.contact_id == user.pk or referral.department.contacts.filter(pk=user.pk).exists():
-        return True
-    return (referral.contact_id is None and bool(roles & permissions.HANDLERS)
-            and user.pk in (referral.sent_by_id, referral.case.lead_handler_id))
-
-
 def needs_approval(*, case: Case, department, actor) -> bool:
     """Whether a handler's direct referral waits for a leader's approval: a serious-risk case,
     or a department whose referrals need one (Department.needs_approval). Leaders' own
-    referrals never wait. (A major-risk case is not referred directly at all: it is escalated.)"""
-    if permissions.roles_on_case(actor, case) & permissions.LEADERS:
+    referrals never wait (cases/permissions.py `refers_without_approval`). (A major-risk case
+    is not referred directly at all: it is escalated.)"""
+    if permissions.refers_without_approval(actor, case):
         return False
     return case.risk == Risk.SERIOUS or department.needs_approval
 
 
 def _end_department_grant(referral) -> None:
-    """A department contact reads the case while a referral of theirs is open; the grant ends
-    when the last one closes."""
+    """A department contact reads the case while a referral of theirs on it is open and the
+    case is open. The grant ends with whichever comes first: the contact's last open referral
+    on the case is closed (handled or returned, here), or the case is closed or withdrawn
+    (cases/transitions.py `end_with_the_case`, which also ends every referral still awaiting a
+    leader's approval as not approved, "the case ended", so it leaves the leaders' work bench).
+    A referral still open when its case ends stays open: the leaders (or, for a department
+    without an account, its sender) may still record the answer; the contact no longer opens
+    the case."""
     if referral.contact_id is None:
         return
     still_open = Referral.objects.filter(
@@ -76,7 +67,7 @@ def send_referral(*, case: Case, actor, department, deadline, request: str, cont
     case = Case.objects.select_for_update().get(pk=case.pk)
     if not permissions.can(actor, "send_referral", case):
         raise PermissionDenied
-    if case.risk == Risk.MAJOR and not permissions.roles_on_case(actor, case) & permissions.LEADERS:
+    if case.risk == Risk.MAJOR and not permissions.refers_without_approval(actor, case):
         raise WorkflowError(_("A major-risk case is referred by the station or street leaders: "
                               "escalate it, and they will refer it."))
     waits = needs_approval(case=case, department=department, actor=actor)
@@ -106,8 +97,8 @@ def _awaiting(referral, actor) -> Referral:
 def approve_referral(*, referral: Referral, actor, note: str = "") -> Referral:
     """A leader approves a handler's referral: it goes to the department now."""
     referral = _awaiting(referral, actor)
-    referral.status = ReferralStatus.SENT
-    referral.save(update_fields=["status"])
+    referral.status, referral.decision_note = ReferralStatus.SENT, note.strip()
+    referral.save(update_fields=["status", "decision_note"])
     hand_to_department(referral, notify=notices.notify)
     _referral_event(referral, actor, note=note)
     notices.notify(recipients=[referral.sent_by], kind=NoticeKind.APPROVAL, case=referral.case,
@@ -123,7 +114,8 @@ def decline_referral(*, referral: Referral, actor, note: str) -> Referral:
     if not note.strip():
         raise WorkflowError(_("Say why the referral is not approved."))
     referral.status, referral.closed_at = ReferralStatus.DECLINED, timezone.now()
-    referral.save(update_fields=["status", "closed_at"])
+    referral.decision_note = note.strip()
+    referral.save(update_fields=["status", "closed_at", "decision_note"])
     _referral_event(referral, actor, note=note)
     notices.notify(recipients=[referral.sent_by], kind=NoticeKind.APPROVAL, case=referral.case,
                    key=f"declined:{referral.pk}", text=note)
@@ -134,7 +126,7 @@ def decline_referral(*, referral: Referral, actor, note: str) -> Referral:
 def receive_referral(*, referral: Referral, actor) -> Referral:
     """The department signs for the referral (签收)."""
     referral = Referral.objects.select_for_update().select_related("case", "department").get(pk=referral.pk)
-    if not may_update_referral(actor, referral):
+    if not permissions.may_update_referral(actor, referral):
         raise PermissionDenied
     if referral.status != ReferralStatus.SENT:
         raise WorkflowError(_("This referral was already signed for."))
@@ -148,7 +140,7 @@ def receive_referral(*, referral: Referral, actor) -> Referral:
 def close_referral(*, referral: Referral, actor, status: str, feedback: str) -> Referral:
     """The department reports back: handled (办结) or returned (退回), with its feedback."""
     referral = Referral.objects.select_for_update().select_related("case", "department").get(pk=referral.pk)
-    if not may_update_referral(actor, referral):
+    if not permissions.may_update_referral(actor, referral):
         raise PermissionDenied
     if status not in (ReferralStatus.HANDLED, ReferralStatus.RETURNED):
         raise ValueError(status)
@@ -377,5 +369,5 @@ def record_follow_up(*, follow_up: FollowUp, actor, fulfilled: bool, satisfactio
                  data={"fulfilled": fulfilled, "satisfaction": satisfaction})
     if not fulfilled:
         run_transition(case_id=case.pk, action="reopen", actor=actor, version=case.version,
-                       note=_("Follow-up visit: the agreement was not kept. %(note)s") % {"note": note})
+                       note=note, reason=EventReason.AGREEMENT_BROKEN)
     return follow_up

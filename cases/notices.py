@@ -10,7 +10,6 @@ holds only what a person wrote (a call's message, an instruction).
 from django.db import transaction
 from django.utils import timezone
 
-from grids import access
 from grids.selectors import people_on_grids, people_on_police_grids
 
 from . import permissions
@@ -25,7 +24,7 @@ def _may_see(user, *, case, call) -> bool:
     if case is not None:
         return permissions.can(user, "view", case)
     if call is not None:
-        return bool(access.roles_on_grid(user, call.grid_id))
+        return permissions.may_see_call(user, call)
     return True
 
 

@@ -77,6 +77,10 @@ ACTIONS: dict[str, Rule] = {
     # a case may move to are those where the actor holds the same power (move_targets).
     "edit_case": Rule(HANDLERS, OPEN_STATES),
     "edit_parties": Rule(HANDLERS, OPEN_STATES),
+    # Related cases (cases/links.py): linking is a note between two cases, in any state; merging
+    # a duplicate needs it on both cases, and the duplicate must be one that can be withdrawn.
+    "link_cases": Rule(HANDLERS),
+    "merge_case": Rule(HANDLERS, OPEN_STATES),
     "hand_over": Rule(frozenset({O}) | LEADERS, CHOOSABLE_STATES),
     "move_grid": Rule(frozenset({O}) | LEADERS, OPEN_STATES),
     # 协调会: a handler calls a coordination meeting on an open case (with one or two more of the
@@ -165,6 +169,37 @@ def steps_for_others(user, case) -> list[tuple[str, list[str]]]:
     return steps
 
 
+# --- referrals ------------------------------------------------------------------------------
+
+
+def may_update_referral(user, referral) -> bool:
+    """Signing for a referral with the department and recording its feedback. Leaders of the
+    case's place: any referral of the case. A department contact: only their own department's.
+    A referral to a department without a contact account (its answer comes by phone or on
+    paper, and someone must write it down): also whoever sent it, and the case's lead handler."""
+    if not can(user, "update_referral", referral.case):
+        return False
+    roles = roles_on_case(user, referral.case)
+    if roles & LEADERS:
+        return True
+    if referral.contact_id == user.pk or referral.department.contacts.filter(pk=user.pk).exists():
+        return True
+    return (referral.contact_id is None and bool(roles & HANDLERS)
+            and user.pk in (referral.sent_by_id, referral.case.lead_handler_id))
+
+
+def refers_without_approval(user, case) -> bool:
+    """The station and street leaders of the case's place refer on their own authority: their
+    referrals never wait for an approval, and they alone refer a major-risk case."""
+    return bool(roles_on_case(user, case) & LEADERS)
+
+
+def has_open_referral_grant(user) -> bool:
+    """A department contact with a referral of theirs still open (their per-case grant lasts
+    that long): their work bench lists what was sent to them."""
+    return any(DEPT in roles for roles in grants.roles_by_case(user).values())
+
+
 # --- intake ---------------------------------------------------------------------------------
 
 
@@ -204,6 +239,12 @@ def call_grids(user):
 def may_place_calls(user) -> bool:
     scope = access.scope_of(user)
     return not scope.everything and bool(scope.grids_where(*CALLERS))
+
+
+def may_see_call(user, call) -> bool:
+    """A call is seen by everyone placed on its grid (see `visible_calls`)."""
+    scope = access.scope_of(user)
+    return scope.everything or bool(scope.roles_on(call.grid_id))
 
 
 def visible_calls(user):
@@ -274,6 +315,16 @@ def may_run_meeting(user, meeting) -> bool:
         return may_run_meetings(user, meeting.street)
     return any(can(user, "call_meeting", item.case)
                for item in meeting.items.select_related("case"))
+
+
+def joint_meeting_streets(user):
+    """The streets whose joint meetings the user may call: those they lead."""
+    return access.led_streets(user)
+
+
+def may_call_joint_meetings(user) -> bool:
+    scope = access.scope_of(user)
+    return scope.everything or bool(scope.led_street_ids)
 
 
 def may_run_meetings(user, street) -> bool:

@@ -303,12 +303,16 @@ def workbench_loop(user) -> dict:
     if not scope.everything:
         follow_ups = follow_ups.filter(case__grid_id__in=scope.grids_where(*permissions.ACTIONS["follow_up"].roles))
     referrals = Referral.objects.none()
-    if Role.DEPARTMENT in access.roles_of(user):  # a department contact: what was sent to me
-        referrals = (Referral.objects.filter(contact=user, status__in=(ReferralStatus.SENT, ReferralStatus.RECEIVED))
+    if permissions.has_open_referral_grant(user):  # a department contact: what was sent to me
+        # only on open cases: a contact's grant ends with the case (cases/loop.py _end_department_grant)
+        referrals = (Referral.objects.filter(contact=user, status__in=(ReferralStatus.SENT, ReferralStatus.RECEIVED),
+                                             case__state__in=OPEN_STATES)
                      .select_related("case", "department", "sent_by"))
     approvals = Referral.objects.none()
     if permissions.may_lead(user):  # handlers' referrals waiting for my approval
-        approvals = (Referral.objects.filter(status=ReferralStatus.AWAITING, case__in=permissions.led_cases(user))
+        # only while the case is open: a leader can no longer decide on a case that ended
+        approvals = (Referral.objects.filter(status=ReferralStatus.AWAITING, case__state__in=OPEN_STATES,
+                                             case__in=permissions.led_cases(user))
                      .select_related("case", "department", "sent_by"))
     return {
         "approvals": list(approvals.order_by("sent_at", "id")[:WORKBENCH_ROWS]),

@@ -22,6 +22,7 @@ from .choices import (
     Channel,
     ChoiceMethod,
     EventKind,
+    EventReason,
     MeetingKind,
     Outcome,
     PartyRole,
@@ -147,6 +148,12 @@ FIELDS = {
     "phone": field(gettext_lazy("phone")),
     "id_number": field(gettext_lazy("ID number")),
     "notes": field(gettext_lazy("notes")),
+    # what a rule or the system did (cases/checks.py, a broken agreement): EventReason
+    "reason": field(gettext_lazy("why"), _choice(EventReason)),
+    # related and merged cases (cases/links.py): the other case, and what a merge moved
+    "case_number": field(gettext_lazy("case number")),
+    "parties": field(gettext_lazy("parties moved")),
+    "attachments": field(gettext_lazy("attachments moved")),
 }
 
 # Kinds whose note is a named thing: shown under its name on the timeline.
@@ -157,7 +164,7 @@ NOTE_LABELS = {
 
 TRANSITION_KEYS = ("category", "risk", "tier", "lead_handler", "team", "due_at",
                    "escalation_reason", "referred_to", "resolution", "settled_without_agreement",
-                   "withdrawal_reason")
+                   "withdrawal_reason", "reason")
 
 PARTY_KEYS = ("name", "party_role", "phone", "id_number", "address", "notes")
 
@@ -172,14 +179,14 @@ PAYLOADS: dict[str, tuple[str, ...]] = {
     EventKind.SESSION: ("held_at", "ended_at", "duration", "place", "format", "rooms", "outcome",
                         "mediators", "participants"),
     EventKind.AGREEMENT: ("signed_on", "fulfil_by"),
-    EventKind.REFERRAL: ("department", "status"),
-    EventKind.SUPERVISION: ("assignee", "deadline"),
+    EventKind.REFERRAL: ("department", "status", "reason"),
+    EventKind.SUPERVISION: ("assignee", "deadline", "reason"),
     EventKind.TASK_DONE: ("task_kind",),
     EventKind.MEETING_DECISION: ("meeting_kind", "meeting", "assignee", "deadline"),
     EventKind.FOLLOW_UP: ("fulfilled", "satisfaction"),
     EventKind.CALL: ("direction",),
     EventKind.CALL_ANSWERED: ("direction", "response_minutes"),
-    EventKind.CALL_ESCALATED: ("direction",),
+    EventKind.CALL_ESCALATED: ("direction", "reason"),
     EventKind.CASE_EDITED: ("title", "category", "channel", "incident_number", "address", "occurred_at",
                             "description"),
     EventKind.PARTY_ADDED: PARTY_KEYS,
@@ -187,6 +194,10 @@ PAYLOADS: dict[str, tuple[str, ...]] = {
     EventKind.HANDED_OVER: ("lead_handler",),
     EventKind.GRID_MOVED: ("grid", "lead_handler"),
     EventKind.TEAM_CHANGED: ("added", "removed"),  # names with their role and unit
+    EventKind.CASES_LINKED: ("case_number",),
+    EventKind.CASES_UNLINKED: ("case_number",),
+    EventKind.MERGED_INTO: ("case_number", "parties", "attachments"),
+    EventKind.MERGED_FROM: ("case_number", "parties", "attachments"),
 }
 
 

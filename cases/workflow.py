@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from . import notices, permissions
+from .addresses import address_key
 from .choices import EventKind
 from .due import compute_due
 from .errors import DuplicateIntake, StaleCase, TransitionNotAvailable, WorkflowError
@@ -39,7 +40,6 @@ def allocate_number(*, street, year: int) -> str:
     return f"{street.prefix}-{year}-{sequence.last:06d}"
 
 
-@transaction.atomic
 def create_case(*, actor, case: Case, parties: list[Party], files=(), note: str = "") -> Case:
     """Log a new dispute (state: reported) with its parties and attachments.
 
@@ -48,11 +48,12 @@ def create_case(*, actor, case: Case, parties: list[Party], files=(), note: str 
     second time nothing is created and DuplicateIntake names the case of the first."""
     if not permissions.can_create_in(actor, case.grid):
         raise PermissionDenied
-    if case.intake_token is not None:
-        earlier = Case.objects.filter(intake_token=case.intake_token).first()
-        if earlier is not None:
-            raise DuplicateIntake(earlier)
-    with _files_removed_on_failure() as stored:
+    # The files' guard wraps the transaction, so a failed COMMIT removes them too.
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        if case.intake_token is not None:
+            earlier = Case.objects.filter(intake_token=case.intake_token).first()
+            if earlier is not None:
+                raise DuplicateIntake(earlier)
         return _create_case(actor=actor, case=case, parties=parties, files=files, note=note, stored=stored)
 
 
@@ -62,6 +63,7 @@ def _create_case(*, actor, case, parties, files, note, stored) -> Case:
         street=street, year=timezone.localtime(case.reported_at).year
     )
     case.created_by = actor
+    case.address_key = address_key(case.address)
     case.due_at = compute_due(risk=case.risk, start=case.reported_at)
     case.full_clean(exclude=["number", "created_by", "state", "intake_token"])  # state is protected (FSM)
     try:
@@ -85,13 +87,14 @@ def _create_case(*, actor, case, parties, files, note, stored) -> Case:
 
 @transaction.atomic
 def run_transition(*, case_id: int, action: str, actor, version: int, changes=None,
-                   note: str = "", **extra) -> Case:
+                   note: str = "", reason: str = "", **extra) -> Case:
     """Take transition `action` on the case, as `actor`, against the `version` they saw.
 
     Locks the row, refuses a stale version (someone else was faster) and any action that is
     not among the actor's capabilities now, applies the form's field changes, checks the
     transition's conditions, runs it, saves, runs its side effects and writes the timeline —
-    all or nothing. `extra` holds what the effects need (the joint team, the referral)."""
+    all or nothing. `extra` holds what the effects need (the joint team, the referral);
+    `reason` (EventReason) says on the timeline when a rule, not a person, took the step."""
     changes = dict(changes or {})
     case = Case.objects.select_for_update().select_related("grid").get(pk=case_id)
     if case.version != version:
@@ -116,6 +119,8 @@ def run_transition(*, case_id: int, action: str, actor, version: int, changes=No
     case.version += 1
     case.save()
     data = dict(changes)
+    if reason:
+        data["reason"] = reason
     for effect in spec.effects:
         data.update(effect(case=case, actor=actor, extra=extra, notify=notices.notify) or {})
     record_event(case=case, actor=actor, kind=EventKind.TRANSITION, action=action,
@@ -136,7 +141,9 @@ def add_comment(*, case: Case, actor, text: str):
 @contextmanager
 def _files_removed_on_failure():
     """Files are written before their rows; if the transaction fails, remove them again so no
-    file of a real person is left on disk with no row pointing at it."""
+    file of a real person is left on disk with no row pointing at it. Enter it before the
+    transaction (`with _files_removed_on_failure() as stored, transaction.atomic():`) so that
+    a failed COMMIT — the database restarting at that moment — removes them as well."""
     stored: list[str] = []
     try:
         yield stored
@@ -159,12 +166,11 @@ def _store_attachment(*, case, actor, upload, stored: list) -> Attachment:
     return attachment
 
 
-@transaction.atomic
 def add_attachments(*, case: Case, actor, files) -> list[Attachment]:
     """Attach already validated uploads (see cases.forms.AttachmentForm) to the case."""
     if not permissions.can(actor, "attach", case):
         raise PermissionDenied
-    with _files_removed_on_failure() as stored:
+    with _files_removed_on_failure() as stored, transaction.atomic():
         return [_store_attachment(case=case, actor=actor, upload=f, stored=stored) for f in files]
 
 

@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
-from cases import grants, permissions
-from cases.choices import OPEN_STATES, EventKind, State
+from cases import grants, notices, permissions
+from cases.choices import OPEN_STATES, EventKind, NoticeKind, State
 from cases.errors import WorkflowError
 from cases.models import Case
 from cases.permissions import CHOOSABLE_STATES
@@ -89,7 +90,9 @@ def save_mediator(*, actor, mediator: Mediator, specialties, communities) -> Med
     wanted = set(specialties)
     mediator.specialties.exclude(category__in=wanted).delete()
     have = set(mediator.specialties.values_list("category", flat=True))
-    Specialty.objects.bulk_create([Specialty(mediator=mediator, category=c) for c in wanted - have])
+    # with history rows, like every other roster change (a plain bulk_create sends no signals)
+    bulk_create_with_history([Specialty(mediator=mediator, category=c) for c in wanted - have], Specialty,
+                             default_user=actor)
     if before_user_id != mediator.user_id:
         cases = _active_case_ids(mediator)
         if before_user_id is not None:
@@ -160,6 +163,9 @@ def choose_mediator(*, case: Case, mediator: Mediator, actor, method: str, party
                                            reason=reason, recorded_by=actor)
     if mediator.user_id:
         _grant(mediator.user, [case.pk])
+        if mediator.user_id != actor.pk:  # after the grant: notify tells only those who may see the case
+            notices.notify(recipients=[mediator.user], kind=NoticeKind.ASSIGNED, case=case,
+                           key=f"mediator:{choice.pk}")
     data = {"mediator": mediator.name, "method": choice.method}
     if party is not None:
         data["party"] = party.name

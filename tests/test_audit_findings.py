@@ -412,3 +412,30 @@ def test_a_nul_character_in_an_export_filter_is_not_a_500(client, world):
     assert response.status_code == 200
     b"".join(response.streaming_content)
     assert ExportRecord.objects.get().filters == {"q": ["ab"]}
+
+
+def test_no_file_stays_when_the_commit_itself_fails(transactional_world, settings, tmp_path, monkeypatch):
+    """The database goes away between the last row and COMMIT (a restart at that moment): the
+    rows never land, and neither do the files."""
+    from django.db import OperationalError, connection
+
+    from cases import workflow
+
+    w = transactional_world
+    settings.MEDIA_ROOT = str(tmp_path)
+    case = make_case(grid=w.grid1, actor=w.worker1)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    photo = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+    photo.fengqiao_kind, photo.fengqiao_content_type = "photo", "image/png"
+
+    def commit_fails():
+        connection.rollback()
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(connection, "commit", commit_fails)
+    with pytest.raises(OperationalError):
+        workflow.add_attachments(case=case, actor=w.worker1, files=[photo])
+    monkeypatch.undo()
+    assert not case.attachments.exists()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

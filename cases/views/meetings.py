@@ -25,8 +25,8 @@ from ..errors import WorkflowError
 from ..forms import DecisionForm, MinutesForm
 from ..meeting_forms import CoordinationMeetingForm, JointMeetingForm
 from ..models import Case
-from .case import get_case_for
-from .ledger import leaders_only
+from . import races
+from .case import get_case_for, kept_input
 
 
 def _get_meeting(request, pk):
@@ -65,7 +65,7 @@ def _people(user, meeting=None, items=()):
 def meeting_list(request):
     meetings = permissions.visible_meetings(request.user).select_related("street")
     return render(request, "cases/meeting_list.html", {
-        "meetings": meetings[:50], "can_create": access.led_streets(request.user).exists()})
+        "meetings": meetings[:50], "can_create": permissions.may_call_joint_meetings(request.user)})
 
 
 def meeting_call(request, pk):
@@ -87,10 +87,9 @@ def meeting_call(request, pk):
 
 
 def meeting_create(request):
-    leaders_only(request.user)
-    streets = access.led_streets(request.user)
-    if not streets.exists():
+    if not permissions.may_call_joint_meetings(request.user):
         raise PermissionDenied  # joint meetings are the street's to call
+    streets = permissions.joint_meeting_streets(request.user)
     ledger = (permissions.led_cases(request.user).on_ledger(timezone.now())
               .filter(grid__community__street__in=streets).select_related("grid__community")
               .order_by("due_at", "id"))
@@ -126,19 +125,33 @@ def meeting_detail(request, pk, *, bound=None, minutes_form=None, status=200):
 def meeting_decide(request, pk, item_pk):
     meeting = _get_meeting(request, pk)
     item = get_object_or_404(_items(request.user, meeting), pk=item_pk)
-    if not permissions.can(request.user, permissions.decision_action(meeting), item.case):
-        raise PermissionDenied
+    action = permissions.decision_action(meeting)
     form = DecisionForm(request.POST, people=_people(request.user, meeting, [item]), prefix=f"item{item.pk}")
     form.item_pk = item.pk
+    if not permissions.can(request.user, action, item.case):  # e.g. the case closed meanwhile
+        return _decision_lost(request, pk, item, form, action)
     if form.is_valid():
         try:
             loop_services.record_decision(item=item, actor=request.user, **form.cleaned_data)
+        except PermissionDenied:  # the case closed while this was on its way
+            return _decision_lost(request, pk, item, form, action)
         except WorkflowError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Decision recorded on case %(number)s.") % {"number": item.case.number})
             return redirect(f"{meeting_url(meeting)}#item-{item.pk}")
     return meeting_detail(request, pk, bound=form, status=400)
+
+
+def _decision_lost(request, pk, item, form, action):
+    """`action` (the decision) is no longer possible on the item's case: 403 to who never had
+    the right; a race lost (the case closed meanwhile), the meeting page again (409) with the
+    decision as typed, read-only, and who changed the case."""
+    case = Case.objects.get(pk=item.case_id)
+    races.check_lost_race(request, case, action, prefix=form.prefix)
+    messages.error(request, races.message(case, _("Record the decision")))
+    form.kept = kept_input(form)
+    return meeting_detail(request, pk, bound=form, status=409)
 
 
 @require_POST
