@@ -89,6 +89,16 @@ class AttachmentKind(models.TextChoices):
     DOCUMENT = "document", _("Document")
 
 
+class EventReason(models.TextChoices):
+    """Why an event happened when a rule, not a person's words, says so: stored as a key and
+    shown in the reader's language (never a note frozen in the writer's)."""
+
+    CALL_LATE = "call_late", _("Not answered within the deadline: sent to the station leaders.")
+    OVERDUE = "overdue", _("Automatic supervision: this case is overdue. Report the progress and a plan.")
+    AGREEMENT_BROKEN = "agreement_broken", _("Follow-up visit: the agreement was not kept.")
+    CASE_ENDED = "case_ended", _("The case ended before a leader decided on the referral.")
+
+
 class EventKind(models.TextChoices):
     CREATED = "created", _("Case logged")
     TRANSITION = "transition", _("Status change")
@@ -112,6 +122,10 @@ class EventKind(models.TextChoices):
     HANDED_OVER = "handed_over", _("Handed to another lead handler")
     GRID_MOVED = "grid_moved", _("Moved to another grid")
     TEAM_CHANGED = "team_changed", _("Joint team changed")
+    CASES_LINKED = "cases_linked", _("Related case linked")
+    CASES_UNLINKED = "cases_unlinked", _("Related case unlinked")
+    MERGED_INTO = "merged_into", _("Merged into another case")
+    MERGED_FROM = "merged_from", _("A duplicate case merged into this one")
 
 
 class MeetingKind(models.TextChoices):

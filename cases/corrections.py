@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from grids import access
 
 from . import notices, permissions, selectors
+from .addresses import address_key
 from .choices import EventKind, NoticeKind
 from .errors import StaleCase, WorkflowError
 from .masking import mask_id_number, mask_phone
@@ -66,7 +67,9 @@ def edit_case(*, case_id: int, actor, version: int, values: dict, note: str = ""
     for name in changed:
         setattr(case, name, values[name])
     case.full_clean(exclude=["number", "created_by", "state", "intake_token", "grid", "lead_handler"])
-    _saved(case, changed)
+    if "address" in changed:
+        case.address_key = address_key(case.address)
+    _saved(case, [*changed, "address_key"] if "address" in changed else changed)
     record_event(case=case, actor=actor, kind=EventKind.CASE_EDITED, note=note, data=changed)
     return case
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import case, corrections, ledger, loop, meetings, notices, paperwork, team
+from .views import case, corrections, ledger, links, loop, meetings, notices, paperwork, team
 
 app_name = "cases"
 urlpatterns = [
@@ -20,6 +20,9 @@ urlpatterns = [
     path("cases/<int:pk>/parties/<int:party_pk>/edit/", corrections.party_edit, name="party_edit"),
     path("cases/<int:pk>/lead-handler/", corrections.hand_over, name="hand_over"),
     path("cases/<int:pk>/grid/", corrections.move_grid, name="move_grid"),
+    path("cases/<int:pk>/links/", links.case_link, name="link"),
+    path("cases/<int:pk>/links/<int:other_pk>/remove/", links.case_unlink, name="unlink"),
+    path("cases/<int:pk>/merge/", links.case_merge, name="merge"),
     path("cases/<int:pk>/referrals/<int:referral_pk>/receive/", loop.referral_receive,
          name="referral_receive"),
     path("cases/<int:pk>/referrals/<int:referral_pk>/close/", loop.referral_close,

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "grids",
     "cases",
+    "incidents",
     "mediators",
     "config",  # the composition root: seed_demo, which needs every app
 ]
@@ -104,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "grids.context_processors.navigation",
                 "cases.context_processors.bell",
+                "incidents.context_processors.navigation",
             ],
         },
     },

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("grids/", include("grids.urls")),
     path("mediators/", include("mediators.urls")),
+    path("", include("incidents.urls")),
     path(
         "accounts/login/",
         login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
@@ -25,6 +26,18 @@ urlpatterns = [
         "accounts/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
+    ),
+    # First sign-in of an account created without a password (the places import hands out
+    # these links): Django's password-reset confirmation, reached only through such a link.
+    path(
+        "accounts/first-sign-in/<uidb64>/<token>/",
+        login_not_required(auth_views.PasswordResetConfirmView.as_view()),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/first-sign-in/done/",
+        login_not_required(auth_views.PasswordResetCompleteView.as_view()),
+        name="password_reset_complete",
     ),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     # nginx answers a body over client_max_body_size itself; its `error_page 413` shows this.

@@ -50,6 +50,7 @@ class Scope:
     street_ids: frozenset[int] = frozenset()
     led_street_ids: frozenset[int] = frozenset()      # streets the user leads
     led_station_ids: frozenset[int] = frozenset()     # police stations the user leads
+    held_police_grid_ids: frozenset[int] = frozenset()  # police grids the user polices or assists on
 
     @property
     def community_grid_ids(self) -> frozenset[int]:
@@ -166,6 +167,7 @@ def scope_of(user) -> Scope:
             roles_by_grid={g: frozenset(r) for g, r in roles_by_grid.items() if r},
             police_grid_ids=police_grid_ids, street_ids=frozenset(street_ids),
             led_street_ids=frozenset(streets), led_station_ids=frozenset(stations),
+            held_police_grid_ids=frozenset(police_roles),
         )
     cache["scope"] = scope
     return scope

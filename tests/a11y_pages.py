@@ -8,10 +8,14 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import a_department, act, case_in_state, choose, make_case
+from tests.factories import TEST_PASSWORD, a_department, act, case_in_state, choose, make_case, person
 
-# The roles every accessibility check runs as (usernames from tests/conftest.py PEOPLE).
-ROLES = ["worker1", "officer1", "stationlead", "streetlead", "mediator1", "admin"]
+# The roles every accessibility check runs as: usernames from tests/conftest.py PEOPLE, and the
+# department contact that build_data adds (she is not a demo account: PASSWORDS says how she
+# signs in).
+CONTACT = "dept_housing"
+ROLES = ["worker1", "officer1", "auxiliary1", "stationlead", "streetlead", "mediator1", CONTACT, "admin"]
+PASSWORDS = {CONTACT: TEST_PASSWORD}
 
 
 @dataclass
@@ -21,6 +25,8 @@ class Data:
     cases: dict = field(default_factory=dict)  # state label -> Case
     mediator: object = None
     meeting: object = None
+    incident: object = None
+    batch: object = None
     grid: object = None
     street: object = None
 
@@ -29,13 +35,17 @@ def build_data(w) -> Data:
     """Cases in each state but "withdrawn" (like "closed": no forms) on worker1's grid, with
     the loop around them: a mediator chosen
     (陈桂兰, mediator1's account), a session and an agreement, a referral, a supervision
-    instruction, a pending follow-up visit, calls both ways, and a joint meeting."""
+    instruction, a pending follow-up visit, calls both ways, and a joint meeting. The referral
+    goes to the department's contact account (CONTACT), who sees that one case."""
     from cases import loop
+    from grids.roles import Role
     from mediators import services
     from mediators.models import Mediator
 
     chen = Mediator.objects.get(user=w.mediator1)
-    a_department("区住建局", "housing")
+    department = a_department("区住建局", "housing")
+    contact = person(CONTACT, Role.DEPARTMENT)
+    department.contacts.add(contact)
     d = Data(mediator=chen, grid=w.grid1, street=w.qifeng)
     d.cases["reported"] = make_case(grid=w.grid1, actor=w.worker1, title="楼道堆放杂物引发争吵")
     d.cases["triaged"] = case_in_state("triaged", grid=w.grid1, actor=w.officer1)
@@ -62,7 +72,9 @@ def build_data(w) -> Data:
     escalated = case_in_state("escalated", grid=w.grid1, actor=w.stationlead)
     escalated.__class__.objects.filter(pk=escalated.pk).update(risk="major")
     d.cases["escalated"] = escalated
-    d.cases["referred"] = case_in_state("referred", grid=w.grid1, actor=w.streetlead)
+    d.cases["referred"] = act(case_in_state("escalated", grid=w.grid1, actor=w.streetlead), "refer", w.streetlead,
+                              referral={"department": department, "request": "请依职责修复公共管道",
+                                        "contact": contact, "deadline": timezone.localdate() + timedelta(days=10)})
     d.cases["resolved"] = case_in_state("resolved", grid=w.grid1, actor=w.officer1)  # follow-up due
     d.cases["closed"] = case_in_state("closed", grid=w.grid1, actor=w.officer1)
 
@@ -78,6 +90,28 @@ def build_data(w) -> Data:
                                     held_on=timezone.now() + timedelta(days=2), place="街道综治中心会议室",
                                     attendees="街道、派出所、各社区")
     loop.save_minutes(meeting=d.meeting, actor=w.streetlead, minutes="一、逐案研究重点纠纷。\n二、明确责任人和时限。")
+
+    # 110 incidents at the cases' building (the radar and the repeat list have something), a
+    # related case, and an import waiting for confirmation
+    from cases import links
+    from cases.addresses import address_key
+    from grids.models import PoliceGridUserObjectPermission
+    from incidents.models import ImportBatch, Incident
+
+    links.link_cases(case=d.cases["triaged"], other=d.cases["mediating"], actor=w.officer1, note="同一楼栋漏水")
+    police_grid = PoliceGridUserObjectPermission.objects.get(user=w.officer1).content_object
+    address = d.cases["triaged"].address
+    for number, days in (("J2026A11Y1", 40), ("J2026A11Y2", 20), ("J2026A11Y3", 1)):
+        d.incident = Incident.objects.create(
+            number=number, reported_at=timezone.now() - timedelta(days=days), caller_name="王建国",
+            caller_phone="13812345678", address=address, address_key=address_key(address), kind="纠纷",
+            summary="楼上漏水，双方争吵", police_grid=police_grid)
+    d.batch = ImportBatch.objects.create(
+        file="imports/a11y.csv", original_name="接处警记录.csv", uploaded_by=w.officer1, status="checked",
+        total_rows=1, processed_rows=1, new_rows=1, police_grid_ids=[police_grid.pk],
+        preview=[{"number": "J2026A11Y9", "reported_at": "2026-12-01 10:00", "caller_name": "王建国",
+                  "caller_phone": "138****5678", "address": address, "kind": "纠纷", "summary": "漏水",
+                  "police_grid": police_grid.code}])
     return d
 
 
@@ -135,5 +169,12 @@ def page_types(d: Data) -> list[PageType]:
         PageType("notifications", reverse("cases:notifications")),
         PageType("notification-settings", reverse("cases:notification_settings")),
         PageType("password-change", reverse("password_change"), ("", post_form)),
+        PageType("case-merge", reverse("cases:merge", args=[triaged.pk]), ("", post_form)),
+        PageType("incidents", reverse("incidents:list")),
+        PageType("incident", d.incident.get_absolute_url(), ("", "submit:#on-spot-form")),
+        PageType("incident-to-case", reverse("incidents:to_case", args=[d.incident.pk]), ("", post_form)),
+        PageType("incident-import", reverse("incidents:import"), ("", post_form)),
+        PageType("incident-import-preview", d.batch.get_absolute_url()),
+        PageType("repeats", reverse("incidents:repeats")),
         PageType("not-found", "/cases/999999/"),
     ]

@@ -54,12 +54,14 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from cases import grants, loop, workflow
+from cases import grants, links, loop, workflow
+from cases.addresses import address_key
 from cases.models import Case, CaseTeamMember, Notification, Referral
 from cases.uploads import check_upload
 from grids import access
-from grids.models import Community, GridLink, PoliceGrid, PoliceStation
+from grids.models import Community, GridLink, PoliceGrid, PoliceGridUserObjectPermission, PoliceStation
 from grids.roles import Role
+from incidents.models import ImportBatch, ImportStatus, Incident
 from mediators import services as roster
 from mediators.models import Mediator
 from tests.conftest import PEOPLE
@@ -162,6 +164,9 @@ CAN = {  # action -> (roles, states or None for any)
     "move_grid": ({O} | LEADERS, OPEN),
     # 协调会: a handler calls one on an open case, writes its minutes and its decisions
     "call_meeting": (HANDLERS, OPEN),
+    # related cases: linking in any state; merging a duplicate into another case while open
+    "link_cases": (HANDLERS, None),
+    "merge_case": (HANDLERS, OPEN),
     # the transitions the matrix posts (one from each state it builds)
     "escalate": ({O} | LEADERS, {"triaged"}),
     "resolve": (HANDLERS, {"mediating"}),
@@ -337,6 +342,36 @@ def on_coordination(case: str, ok: int, *, cap: str = "") -> Expect:
     return expect
 
 
+# 110 incidents (incidents/permissions.py): an incident of a police grid is seen by its officers
+# and auxiliaries, its station's leaders, the leaders of the streets it covers and the
+# administrator — not by community workers, and not by a station leader whose own police grid
+# merely covers one of the same community grids (partial_lead).
+INCIDENT_SEEN_BY = {
+    "g1": {"officer1", "auxiliary1", "stationlead", "streetlead", "admin"},
+    "g2": {"officer2", "auxiliary2", "stationlead", "streetlead", "admin"},
+    "fh": {"officer_fh", "stationlead_fh", "streetlead_fh", "admin"},
+}
+# The incidents pages are for whoever holds a police grid, leads a station or a street.
+SEES_INCIDENTS = {"officer1", "officer2", "auxiliary1", "auxiliary2", "stationlead", "streetlead", "admin",
+                  "officer_fh", "stationlead_fh", "streetlead_fh", "partial_lead"}
+IMPORTERS = SEES_INCIDENTS - {"auxiliary1", "auxiliary2"}  # officers and leaders import
+BATCH_OWNER = {"batch@g1": "officer1"}  # an import is its uploader's (and the administrator's)
+
+
+def on_incident(place: str, ok: int) -> Expect:
+    """An incident outside what the user sees is not found (404)."""
+    return lambda user: ok if user in INCIDENT_SEEN_BY[place] else 404
+
+
+def on_batch(batch: str, ok: int) -> Expect:
+    """Importing is for officers and leaders (403 to the others); a batch is its uploader's."""
+    def expect(user):
+        if user not in IMPORTERS:
+            return 403
+        return ok if user in (BATCH_OWNER[batch], "admin") else 404
+    return expect
+
+
 def on_mediator(mediator: str, ok: int) -> Expect:
     return lambda user: ok if may_edit_mediator(user, mediator) else 403
 
@@ -409,8 +444,10 @@ def table() -> list[Row]:
             post=everyone(404), refusals_only=True),
         Row("cases:call_create", query="resolved@g1",  # no calls on a resolved case
             get=call_for_case("resolved@g1", 200), post=call_for_case("resolved@g1", 400), refusals_only=True),
-        Row("mediators:session_create", ("triaged@g1",),  # not in mediation: sent back to the case
-            get=on_case("triaged@g1", "view", 302), post=on_case("triaged@g1", "view", 302)),
+        # not in mediation: opened, sent back to the case; sent, what was typed is shown back (409,
+        # a race lost) to who may record sessions, 403 to the others
+        Row("mediators:session_create", ("triaged@g1",),
+            get=on_case("triaged@g1", "view", 302), post=correction("triaged@g1", "record_session", 409)),
     ]
     for p in PLACES:
         # On grid1 every state and method; on grid2 and the other street (whose people and
@@ -490,6 +527,11 @@ def table() -> list[Row]:
                 post=also(correction(mediating, "hand_over", 400))),
             Row("cases:move_grid", (mediating,), get=correction(mediating, "move_grid", 200),
                 post=also(correction(mediating, "move_grid", 400))),
+            Row("cases:link", (mediating,), get=only, post=on_case(mediating, "link_cases", 400)),
+            Row("cases:unlink", (mediating, triaged), get=only, post=on_case(mediating, "link_cases", 302)),
+            # a triaged duplicate: the confirm page, and an empty form refused
+            Row("cases:merge", (triaged,), get=on_case(triaged, "merge_case", 200),
+                post=also(on_case(triaged, "merge_case", 400))),
         ] if first or row.name not in ONCE]
         if first:  # a resolved case is no longer corrected: refused (409 with the input kept)
             rows.append(Row("cases:meeting_call", (resolved,), get=on_case(resolved, "call_meeting", 200),
@@ -545,6 +587,28 @@ def table() -> list[Row]:
         Row("cases:referral_close", ("referred@g1", "referral_labour@g1"),
             post=on_referral("referred@g1", "referral_labour@g1", 400)),
     ]
+    rows += [
+        Row("incidents:list", get=gated(lambda u: u in SEES_INCIDENTS, 200), post=POST_ONLY),  # 405: GET only
+        Row("incidents:repeats", get=gated(lambda u: u in SEES_INCIDENTS, 200)),
+        Row("incidents:repeats_export", get=gated(lambda u: u in SEES_INCIDENTS, 200)),
+        Row("incidents:intake_radar", get=gated(lambda u: bool(PLACED[u]), 200), post=POST_ONLY),
+        Row("incidents:import", get=gated(lambda u: u in IMPORTERS, 200), post=gated(lambda u: u in IMPORTERS, 400)),
+        Row("incidents:import_template", get=gated(lambda u: u in IMPORTERS, 200)),
+        Row("incidents:import_detail", ("batch@g1",), get=on_batch("batch@g1", 200)),
+        Row("incidents:import_progress", ("batch@g1",), get=on_batch("batch@g1", 200)),
+        Row("incidents:import_confirm", ("batch@g1",), get=POST_ONLY, post=on_batch("batch@g1", 302)),
+    ]
+    for p in PLACES:
+        first = p == "g1"
+        rows += [
+            Row("incidents:detail", (f"incident@{p}",), get=on_incident(p, 200)),
+            Row("incidents:to_case", (f"incident@{p}",), get=on_incident(p, 200),
+                post=on_incident(p, 400) if first else None),
+            Row("incidents:on_spot", (f"incident@{p}",), get=POST_ONLY if first else None,
+                post=on_incident(p, 400)),
+            Row("incidents:case_radar", (f"mediating@{p}",), get=on_case(f"mediating@{p}", "view", 200),
+                post=POST_ONLY if first else None),
+        ]
     if NOTIFICATIONS:
         rows += [
             Row("cases:notifications", get=everyone(200)),
@@ -577,11 +641,15 @@ FAMILIES = {
     "mediation on a case": ("mediators:supermarket", "mediators:choose", "mediators:replace",
                             "mediators:session_create", "mediators:agreement_create", "mediators:agreement"),
     "corrections after intake": ("cases:edit", "cases:party_add", "cases:party_edit", "cases:hand_over",
-                                 "cases:move_grid"),
+                                 "cases:move_grid", "cases:link", "cases:unlink", "cases:merge"),
     "roster, places, lists": ("mediators:create", "mediators:profile", "mediators:edit", "mediators:retire",
                               "grids:street_map", "grids:grid_detail", "cases:workbench", "cases:list",
                               "cases:create"),
 }
+FAMILIES["110 incidents and the radar"] = (
+    "incidents:list", "incidents:repeats", "incidents:repeats_export", "incidents:intake_radar", "incidents:import",
+    "incidents:import_template", "incidents:import_detail", "incidents:import_progress", "incidents:import_confirm",
+    "incidents:detail", "incidents:to_case", "incidents:on_spot", "incidents:case_radar")
 if NOTIFICATIONS:
     FAMILIES["notifications"] = ("cases:notifications", "cases:notification_count", "cases:notifications_read",
                                  "cases:notification_settings", "cases:notification_open")
@@ -679,6 +747,26 @@ EXPLICIT = [
     ("cases:edit resolved@g1", "GET", "worker1", 403),
     ("cases:edit resolved@g1", "POST", "worker1", 409),
     ("cases:move_grid resolved@g1", "POST", "worker1", 403),
+    # 110 incidents: by police grid, not by community grid; workers see none
+    ("incidents:detail incident@g1", "GET", "officer1", 200),
+    ("incidents:detail incident@g1", "GET", "auxiliary1", 200),
+    ("incidents:detail incident@g1", "GET", "officer2", 404),
+    ("incidents:detail incident@g1", "GET", "worker1", 404),
+    ("incidents:detail incident@g1", "GET", "partial_lead", 404),
+    ("incidents:detail incident@g1", "GET", "streetlead_fh", 404),
+    ("incidents:list", "GET", "worker1", 403),
+    ("incidents:list", "GET", "mediator1", 403),
+    ("incidents:list", "GET", "partial_lead", 200),
+    ("incidents:import", "GET", "auxiliary1", 403),
+    ("incidents:import_detail batch@g1", "GET", "officer2", 404),
+    ("incidents:import_detail batch@g1", "GET", "stationlead", 404),
+    ("incidents:case_radar mediating@g1", "GET", "mediator1", 200),
+    ("incidents:case_radar mediating@g1", "GET", "worker2", 404),
+    # related cases: handlers link and merge; readers of the case do not
+    ("cases:link mediating@g1", "POST", "worker1", 400),
+    ("cases:link mediating@g1", "POST", "auxiliary1", 403),
+    ("cases:link mediating@g1", "POST", "mediator1", 403),
+    ("cases:merge triaged@g1", "GET", "worker2", 404),
     # leaders' pages
     ("cases:ledger", "GET", "worker1", 403),
     ("cases:ledger", "GET", "partial_lead", 200),
@@ -773,6 +861,7 @@ def matrix(world, settings, tmp_path):
         referral = {"department": housing, "request": "请认定漏水责任", "deadline": today + timedelta(days=10),
                     "contact": users["contact_housing"] if p == "g1" else None}
         objects[f"referred@{p}"] = act(referred, "refer", leader, referral=referral)
+        links.link_cases(case=fresh(mediating), other=objects[f"triaged@{p}"], actor=officer)
         objects[f"referral@{p}"] = Referral.objects.get(case=referred)
 
         resolved = case_in_state("resolved", grid=grid, actor=officer)
@@ -780,6 +869,12 @@ def matrix(world, settings, tmp_path):
         objects[f"follow_up@{p}"] = resolved.follow_ups.get()
 
         objects[f"call@{p}"] = loop.place_call(actor=worker, grid=grid, message="请民警到场")
+
+        police_grid_of_officer = PoliceGridUserObjectPermission.objects.get(user=officer).content_object
+        objects[f"incident@{p}"] = Incident.objects.create(
+            number=f"J2026{p}", reported_at=timezone.now() - timedelta(days=1), caller_name="王建国",
+            caller_phone="13812345678", address="栖凤社区3幢2单元502室", address_key=address_key("栖凤社区3幢2单元502室"),
+            kind="纠纷", summary="楼上漏水，双方争吵", police_grid=police_grid_of_officer)
 
     # The second department's own referral on grid1's referred case (as in test_audit_findings).
     referred_g1 = objects["referred@g1"]
@@ -813,6 +908,11 @@ def matrix(world, settings, tmp_path):
             actor=worker, case=objects[f"mediating@{p}"], held_on=timezone.now(), place="社区议事室",
             attendees="王建国（居民代表）\n李明（租户）")
         objects[f"coord_item@{p}"] = objects[f"coord@{p}"].items.get()
+
+    objects["batch@g1"] = ImportBatch.objects.create(
+        file="imports/matrix.csv", original_name="警情.csv", uploaded_by=world.officer1, status=ImportStatus.CHECKED,
+        total_rows=1, processed_rows=1, new_rows=1,
+        police_grid_ids=[objects["incident@g1"].police_grid_id])
 
     for p, recipient in NOTICE_RECIPIENT.items():
         objects[f"notice@{p}"] = Notification.objects.create(
@@ -885,6 +985,11 @@ def test_anonymous_users_are_sent_to_sign_in_everywhere(matrix):
                 if (response.status_code, response.content) != (286, b""):
                     failures.append(f"{url} as anonymous: expected an empty 286, got {response.status_code}")
             continue
+        if row.id == "incidents:import_progress batch@g1":  # polled by htmx: told to stop, nothing more
+            response = client.get(url)
+            if (response.status_code, response.content) != (286, b"") or client.post(url).status_code != 405:
+                failures.append(f"{url} as anonymous: expected an empty 286 (and 405 to a POST)")
+            continue
         for method in ("GET", "POST"):
             savepoint = transaction.savepoint_create()
             response = client.get(url) if method == "GET" else client.post(url, row.data)
@@ -934,7 +1039,7 @@ def url_names(patterns, prefix=""):
 
 def test_every_url_pattern_of_the_apps_is_in_the_table():
     apps = {name for name in url_names(get_resolver().url_patterns)
-            if name.split(":")[0] in ("cases", "mediators", "grids")}
+            if name.split(":")[0] in ("cases", "mediators", "grids", "incidents")}
     assert apps, "no URL patterns found"
     assert sorted(apps - set(NAMES)) == [], "URL patterns missing from the access matrix"
     assert sorted(set(NAMES) - apps) == [], "the table names URL patterns that no longer exist"
@@ -955,7 +1060,8 @@ def test_the_rule_gives_the_explicit_answers(row_id, method, username, status):
 
 # Pages that ask for a role before they look at the object: a 403 there reveals nothing.
 GATED_FIRST = {"cases:meeting", "cases:meeting_print", "cases:meeting_minutes", "cases:meeting_decide",
-               "cases:meeting_drop_item",
+               "cases:meeting_drop_item", "incidents:import_detail", "incidents:import_progress",
+               "incidents:import_confirm",
                "cases:call_create", "mediators:edit", "mediators:retire"}
 
 

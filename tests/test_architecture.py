@@ -1,5 +1,5 @@
 """The shape of the code: no import cycles among the project's modules, and the apps layered
-grids <- cases <- mediators <- config (places know nothing of cases)."""
+grids <- cases <- incidents <- mediators <- config (places know nothing of cases)."""
 
 import ast
 from pathlib import Path
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["grids", "cases", "mediators", "config"]
+APPS = ["grids", "cases", "incidents", "mediators", "config"]
 LAYER = {app: i for i, app in enumerate(APPS)}
 
 

@@ -19,7 +19,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from cases import permissions
+from cases import loop, permissions
+from cases.models import Case
 from grids.roles import Role
 from tests.a11y_pages import build_data, page_types
 from tests.factories import TEST_PASSWORD, a_department, act, case_in_state, person
@@ -106,6 +107,17 @@ def data(world):
     d.cases["referred-to-contact"] = act(referred, "refer", world.streetlead, referral={
         "department": department, "request": "请依职责修复公共管道", "contact": contact,
         "deadline": timezone.localdate() + timedelta(days=10)})
+    # an officer's referral of a serious-risk case, waiting on the leaders' approval
+    awaiting = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    Case.objects.filter(pk=awaiting.pk).update(risk="serious")
+    awaiting.refresh_from_db()
+    d.awaiting_referral = loop.send_referral(
+        case=awaiting, actor=world.officer1, department=department, contact=contact,
+        request="楼上违规改动承重墙，请现场鉴定", deadline=timezone.localdate() + timedelta(days=10))
+    d.cases["referral-awaiting-approval"] = awaiting
+    # a major-risk case its handler may not refer directly (the refusal says why)
+    d.major_triaged = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    Case.objects.filter(pk=d.major_triaged.pk).update(risk="major")
     world.dept_housing = contact
     return d
 
@@ -151,6 +163,18 @@ def app_pages(d, user):
     ]
     for call in reported.calls.all():
         posts.append(("call-answer", reverse("cases:call_answer", args=[call.pk]), {}))
+    # a handler's direct referral, sent empty and (to a handler; a leader's goes) refused for a
+    # major-risk case; a leader's approval sent empty and declined without a reason
+    sent = {"send_referral-department": a_department().pk, "send_referral-request": "请住建部门责令修复",
+            "send_referral-deadline": (timezone.localdate() + timedelta(days=5)).isoformat()}
+    awaiting = d.awaiting_referral
+    decide = reverse("cases:referral_decide", args=[awaiting.case_id, awaiting.pk])
+    posts += [
+        ("referral-send", reverse("cases:referral_send", args=[triaged.pk]), {}),
+        ("referral-send, major risk", reverse("cases:referral_send", args=[d.major_triaged.pk]), sent),
+        ("referral-decide", decide, {}),
+        ("referral-decide, no reason", decide, {f"decide{awaiting.pk}-decision": "decline"}),
+    ]
     for referral in d.cases["referred-to-contact"].referrals.all():
         posts.append(("referral-receive", reverse("cases:referral_receive",
                                                   args=[referral.case_id, referral.pk]), {}))
@@ -308,3 +332,31 @@ def test_the_messages_after_each_write_are_chinese(client, world, data):
     found, seen = crawl(client, [(name, "post", url, body) for name, url, body in writes], usernames())
     assert seen == len(writes)
     assert not found, "\n".join(found)
+
+
+def test_the_messages_of_a_referral_awaiting_approval_are_chinese(client, world, data):
+    """Sent for approval, approved, declined, and decided a second time: the message and the
+    page each lands on, as the sender and as the leader."""
+    awaiting = data.awaiting_referral
+    case = data.cases["referral-awaiting-approval"]
+    client.force_login(world.officer1)
+    found, seen = crawl(client, [("referral sent for approval", "post", reverse("cases:referral_send", args=[case.pk]), {
+        "send_referral-department": a_department().pk, "send_referral-request": "请核实房屋结构安全",
+        "send_referral-deadline": (timezone.localdate() + timedelta(days=5)).isoformat()})], usernames())
+    second = case.referrals.exclude(pk=awaiting.pk).get()
+    assert second.status == "awaiting"
+
+    def decide(referral, decision, note):
+        return reverse("cases:referral_decide", args=[case.pk, referral.pk]), {
+            f"decide{referral.pk}-decision": decision, f"decide{referral.pk}-note": note}
+
+    client.force_login(world.stationlead)
+    writes = [("approved", *decide(awaiting, "approve", "同意移交")),
+              ("declined", *decide(second, "decline", "先由社区组织协商")),
+              ("decided twice", *decide(awaiting, "decline", "不同意"))]
+    more, more_seen = crawl(client, [(name, "post", url, body) for name, url, body in writes], usernames())
+    assert (seen, more_seen) == (1, len(writes))
+    awaiting.refresh_from_db()
+    second.refresh_from_db()
+    assert (awaiting.status, second.status) == ("sent", "declined")
+    assert not found + more, "\n".join(found + more)

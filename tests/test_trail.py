@@ -107,7 +107,7 @@ def test_the_warning_settings_are_one_row_edited_with_a_history(client, world):
 
     client.force_login(world.admin)
     fields = {"orange_working_days": 2, "yellow_working_days": 5, "notice_hours_before_due": 12,
-              "overdue_margin_hours": 48}
+              "overdue_margin_hours": 48, "radar_days": 90, "repeat_threshold": 3}
     WarningSettings.objects.all().delete()
     assert client.post(reverse("admin:cases_warningsettings_add"), fields).status_code == 302
     assert client.get(reverse("admin:cases_warningsettings_add")).status_code == 403  # one row only

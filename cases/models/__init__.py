@@ -8,6 +8,7 @@ from .case import (
     Attachment,
     Case,
     CaseEvent,
+    CaseLink,
     CaseSequence,
     CaseTeamMember,
     CaseUserObjectPermission,
@@ -17,10 +18,10 @@ from .case import (
     attachment_path,
 )
 from .loop import Call, Department, FollowUp, Meeting, MeetingItem, Referral, Task
-from .time import LocalDay, NoticePreference, Notification, WarningSettings
+from .time import CheckMark, LocalDay, NoticePreference, Notification, WarningSettings
 
 __all__ = [
-    "Attachment", "Case", "CaseEvent", "CaseSequence", "CaseTeamMember",
+    "Attachment", "Case", "CaseEvent", "CaseLink", "CaseSequence", "CheckMark", "CaseTeamMember",
     "CaseUserObjectPermission", "DueRule", "ExportRecord", "Party", "PersonalDataDisclosure",
     "attachment_path", "Call", "Department", "FollowUp", "Meeting", "MeetingItem", "Referral", "Task",
     "LocalDay", "NoticePreference", "Notification", "WarningSettings",

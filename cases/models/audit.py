@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 class ExportRecord(models.Model):
     class What(models.TextChoices):
         LEDGER = "ledger", _("Ledger of key and difficult disputes")
+        REPEATS = "repeats", _("Repeat disputes and incidents")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("user"))

@@ -74,6 +74,10 @@ class Case(FSMModelMixin, models.Model):
     occurred_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
     reported_at = models.DateTimeField(_("when it was reported"), default=timezone.now)
     address = models.CharField(_("address"), max_length=255)
+    # The same building and unit (cases/addresses.py), for the repeat-dispute radar; written
+    # with the address by the services that write it (intake, corrections).
+    address_key = models.CharField(_("building and unit"), max_length=255, blank=True, db_index=True,
+                                   editable=False)
     grid = models.ForeignKey(
         CommunityGrid, on_delete=models.PROTECT, related_name="cases", verbose_name=_("community grid")
     )
@@ -97,6 +101,9 @@ class Case(FSMModelMixin, models.Model):
     escalation_reason = models.TextField(_("reason for escalation"), blank=True)
     referred_to = models.CharField(_("referred to"), max_length=200, blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    # A duplicate merged into the case that survives (cases/links.py): withdrawn, pointing there.
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged",
+                                    editable=False, verbose_name=_("merged into"))
     state = FSMField(_("state"), default=State.REPORTED, choices=State.choices, protected=True)
     # The intake form's one-time token: the same form sent twice creates one case.
     intake_token = models.UUIDField(_("intake token"), null=True, blank=True, unique=True, editable=False)
@@ -308,7 +315,8 @@ class Party(models.Model):
         verbose_name = _("party")
         verbose_name_plural = _("parties")
         ordering = ["id"]
-        indexes = [models.Index(fields=["phone"], name="party_phone")]
+        indexes = [models.Index(fields=["phone"], name="party_phone"),
+                   models.Index(fields=["id_number"], name="party_id_number")]
 
     def __str__(self):
         return self.name
@@ -449,3 +457,27 @@ class CaseUserObjectPermission(UserObjectPermissionBase):
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("grant on a case")
         verbose_name_plural = _("grants on cases")
+
+
+class CaseLink(models.Model):
+    """Two related cases (the same family, the same building's leak), shown on both. Stored
+    once per pair, the smaller id first."""
+
+    case_a = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("case"))
+    case_b = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("related case"))
+    note = models.CharField(_("how they are related"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("linked by"))
+    created_at = models.DateTimeField(_("linked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("related cases")
+        verbose_name_plural = _("related cases")
+        constraints = [
+            models.UniqueConstraint(fields=["case_a", "case_b"], name="caselink_unique_pair"),
+            models.CheckConstraint(condition=models.Q(case_a__lt=models.F("case_b")), name="caselink_ordered"),
+        ]
+        indexes = [models.Index(fields=["case_b"], name="caselink_b")]
+
+    def __str__(self):
+        return f"{self.case_a_id} ↔ {self.case_b_id}"

@@ -40,6 +40,11 @@ class WarningSettings(models.Model):
     notice_hours_before_due = models.PositiveSmallIntegerField(_("remind this many hours before a deadline"), default=24)
     overdue_margin_hours = models.PositiveSmallIntegerField(
         _("overdue by this many hours: automatic supervision instruction"), default=24)
+    # The repeat-dispute radar (incidents/radar.py): how far back it looks, and how many records
+    # at one address or of one person make a repeat.
+    radar_days = models.PositiveSmallIntegerField(_("repeat-dispute radar: look back (days)"), default=90)
+    repeat_threshold = models.PositiveSmallIntegerField(
+        _("repeat disputes: this many records in the window"), default=3)
     history = HistoricalRecords()
 
     class Meta:
@@ -95,3 +100,18 @@ class NoticePreference(models.Model):
         verbose_name = _("notice preference")
         verbose_name_plural = _("notice preferences")
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="noticepreference_once")]
+
+
+class CheckMark(models.Model):
+    """A periodic check's "done" for one item (cases/checks.py), kept even when nobody could be
+    told (no active recipient who may see the case), so the item is not looked at again."""
+
+    key = models.CharField(_("key"), max_length=120, unique=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("check mark")
+        verbose_name_plural = _("check marks")
+
+    def __str__(self):
+        return self.key

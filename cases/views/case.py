@@ -5,13 +5,13 @@ offers is exactly the user's capabilities (cases/permissions.py)."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import loop as loop_services
-from .. import permissions, selectors, workflow
+from .. import links, permissions, selectors, workflow
 from ..choices import OPEN_STATES
 from ..filters import CaseFilter
 from ..forms import (
@@ -27,6 +27,7 @@ from ..forms import (
     SupervisionForm,
     TaskDoneForm,
 )
+from ..link_forms import LinkForm
 from ..models import Case
 from ..transitions import LABELS, REGISTRY
 from ..warning import Warnings
@@ -86,33 +87,63 @@ def case_create(request):
     grids = permissions.intake_grids(request.user).select_related("community")
     if not grids.exists():
         raise PermissionDenied
+    return intake_response(request, grids=grids)
+
+
+def intake_response(request, *, grids, initial=None, party_initial=(), on_created=None,
+                    template="cases/case_create.html", context=None):
+    """The intake form and its POST, for `case_create` and for pages that log a case from another
+    record (a 110 incident): `initial` and `party_initial` prefill a blank form (never a sent one:
+    what was sent is what was typed); `on_created(case)` runs in the same transaction as the
+    intake — a WorkflowError it raises undoes the case and shows the form again, everything
+    typed kept, with its message."""
     if request.method == "POST":
         form = CaseForm(request.POST, grids=grids)
         parties = PartyFormSet(request.POST, instance=Case(), prefix="parties")
         attachments = AttachmentForm(request.POST, request.FILES)
         if form.is_valid() and parties.is_valid() and attachments.is_valid():
             try:
-                case = workflow.create_case(
-                    actor=request.user,
-                    case=form.save(commit=False),
-                    parties=[f.save(commit=False) for f in parties.forms if f.has_changed()],
-                    files=attachments.cleaned_data["files"],
-                )
+                with transaction.atomic():
+                    case = workflow.create_case(
+                        actor=request.user,
+                        case=form.save(commit=False),
+                        parties=[f.save(commit=False) for f in parties.forms if f.has_changed()],
+                        files=attachments.cleaned_data["files"],
+                    )
+                    if on_created is not None:
+                        _run_undoing_files(on_created, case)
             except workflow.DuplicateIntake as duplicate:
                 messages.info(request, str(duplicate))
                 return redirect(duplicate.case)
+            except workflow.WorkflowError as error:
+                messages.error(request, str(error))
+                return render(request, template, {
+                    **(context or {}), "form": form, "parties": parties, "attachments": attachments,
+                }, status=409)
             messages.success(request, _("Case %(number)s logged.") % {"number": case.number})
             return redirect(case)
         if request.FILES and not attachments.errors:
             messages.warning(request, _("Please choose the attachments again: a browser cannot "
                                         "keep selected files when the form is shown again."))
     else:
-        form = CaseForm(grids=grids)
-        parties = PartyFormSet(instance=Case(), prefix="parties")
+        form = CaseForm(grids=grids, initial=dict(initial or {}))
+        parties = PartyFormSet(instance=Case(), prefix="parties", initial=list(party_initial))
         attachments = AttachmentForm()
-    return render(request, "cases/case_create.html", {
-        "form": form, "parties": parties, "attachments": attachments,
+    return render(request, template, {
+        **(context or {}), "form": form, "parties": parties, "attachments": attachments,
     }, status=400 if request.method == "POST" else 200)
+
+
+def _run_undoing_files(on_created, case):
+    # The intake stored its attachments on disk before `on_created` refused: the rows go with
+    # the rolled-back transaction, the files must go too (no file of a real person is left
+    # with no row pointing at it).
+    try:
+        on_created(case)
+    except BaseException:
+        for attachment in case.attachments.all():
+            attachment.file.storage.delete(attachment.file.name)
+        raise
 
 
 def _loop_context(user, case, caps, forms, handlers):
@@ -120,7 +151,7 @@ def _loop_context(user, case, caps, forms, handlers):
     may use (a bound form from a failed POST replaces its blank twin)."""
     loop = selectors.case_loop(case)
     for referral in loop["referrals"]:
-        may = referral.is_open and loop_services.may_update_referral(user, referral)
+        may = referral.is_open and permissions.may_update_referral(user, referral)
         referral.close_form = forms.get(f"referral_{referral.pk}") or (
             ReferralCloseForm(prefix=f"referral{referral.pk}") if may else None)
         referral.decision_form = forms.get(f"decide_{referral.pk}") or (
@@ -129,6 +160,8 @@ def _loop_context(user, case, caps, forms, handlers):
     for task in loop["tasks"]:
         may_finish = task.done_at is None and (task.assignee_id == user.pk or "supervise" in caps)
         task.done_form = forms.get(f"task_{task.pk}") or (TaskDoneForm() if may_finish else None)
+    for call in loop["calls"]:  # answered here too: a notice of a call on a case opens the case
+        call.answerable = call.answered_at is None and permissions.may_answer(user, call)
     pending = [f for f in loop["follow_ups"] if f.done_at is None]
     may_follow_up = bool(pending) and "follow_up" in caps
     return {
@@ -187,8 +220,10 @@ def _detail_context(request, case, *, bound_action=None, bound_form=None, reveal
         forms.append((action, LABELS[action], form))
     if bound_action is None and request.GET.get("offer") in actions:
         bound_action = request.GET["offer"]  # e.g. escalation offered after a failed session
+    bound = [*(bound_forms or {}).values(), *([bound_form] if bound_form is not None else [])]
     return {
         **_loop_context(user, case, caps, bound_forms or {}, handlers),
+        "has_errors": any(form.errors for form in bound),  # the page title says so (base.html)
         "case": case,
         "caps": caps,
         "mediation": selectors.case_mediation(case),
@@ -202,6 +237,9 @@ def _detail_context(request, case, *, bound_action=None, bound_form=None, reveal
         "comment_form": (bound_forms or {}).get("comment") or (CommentForm() if "comment" in caps else None),
         "attachment_form": (bound_forms or {}).get("attachment") or (
             AttachmentForm() if "attach" in caps else None),
+        "related": links.related(user, case),  # linked cases, and the one it was merged into
+        "link_form": (bound_forms or {}).get("link") or (
+            LinkForm(user=user, case=case) if "link_cases" in caps else None),
     }
 
 

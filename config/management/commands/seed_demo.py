@@ -4,6 +4,7 @@ from django.utils import translation
 
 from config import demo as case_demo
 from grids import demo
+from incidents.demo import build_incidents
 
 
 class Command(BaseCommand):
@@ -23,10 +24,11 @@ class Command(BaseCommand):
         translation.activate(settings.LANGUAGE_CODE)
         built = demo.build_street()
         cases = case_demo.build_cases(street=built["street"])
+        incidents = build_incidents(street=built["street"])
         self.stdout.write(self.style.SUCCESS(
             f"Demo street {built['street'].name}: {len(built['grids'])} community grids, "
             f"{len(built['police_grids'])} police grids, {len(built['workers'])} community workers, "
-            f"{cases} cases."
+            f"{cases} cases, {incidents} new 110 incidents."
         ))
         self.stdout.write(f"Demo logins (password: {demo.DEMO_PASSWORD}):")
         for username, what in [

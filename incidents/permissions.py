@@ -1,0 +1,88 @@
+"""Who may see and act on 110 incidents: by place, like cases (grids.access), never by role alone.
+
+An incident belongs to a police grid. It is seen by the officers and auxiliaries of that police
+grid, the leaders of its station, the leaders of the streets whose community grids it covers,
+and administrators. Community workers do not see dispatch records (they see the cases made of
+them). Constant queries whatever the data size: subqueries on the grid tables.
+"""
+
+from django.db.models import Q
+
+from grids import access
+from grids.models import GridLink, PoliceGrid, PoliceGridUserObjectPermission
+from grids.roles import Role
+
+from .models import Incident, IncidentStatus
+
+O, AUX, SL, STL, ADM = Role.OFFICER, Role.AUXILIARY, Role.STATION_LEADER, Role.STREET_LEADER, Role.ADMIN
+# Turning an incident into a case, or closing it as handled on the spot.
+HANDLE_ROLES = frozenset({O, AUX, SL, STL, ADM})
+# Importing the dispatch system's export (the rows must all be of police grids the importer
+# may see: cases/.. incidents/importing.py checks each row).
+IMPORT_ROLES = frozenset({O, SL, STL, ADM})
+
+
+def _police_grid_ids(user):
+    """A subquery of the police grids whose incidents the user may see (None: all of them)."""
+    scope = access.scope_of(user)
+    if scope.everything:
+        return None
+    return PoliceGrid.objects.filter(
+        Q(id__in=scope.held_police_grid_ids) | Q(station_id__in=scope.led_station_ids)
+        | Q(id__in=GridLink.objects.filter(community_grid__community__street_id__in=scope.led_street_ids)
+            .values("police_grid_id"))
+    ).values("id")
+
+
+def visible_incidents(user):
+    """Every incident the user may see."""
+    ids = _police_grid_ids(user)
+    return Incident.objects.all() if ids is None else Incident.objects.filter(police_grid_id__in=ids)
+
+
+def visible_police_grids(user):
+    """The police grids whose incidents the user may see (and import)."""
+    ids = _police_grid_ids(user)
+    return PoliceGrid.objects.all() if ids is None else PoliceGrid.objects.filter(id__in=ids)
+
+
+def may_see_incidents(user) -> bool:
+    """Whether the incidents pages are for this user at all (no query beyond the scope)."""
+    scope = access.scope_of(user)
+    return scope.everything or bool(scope.held_police_grid_ids or scope.led_station_ids or scope.led_street_ids)
+
+
+def may_import(user) -> bool:
+    """Officers and leaders (not auxiliaries) import their police grids' dispatch records."""
+    scope = access.scope_of(user)
+    return scope.everything or bool(scope.led_station_ids or scope.led_street_ids) or any(
+        O in roles for roles in scope.roles_by_grid.values())
+
+
+def may_handle(user, incident) -> bool:
+    """Turn it into a case or close it as handled on the spot: anyone who sees it, while it is
+    still new."""
+    return (incident.status == IncidentStatus.NEW and may_see_incidents(user)
+            and visible_incidents(user).filter(pk=incident.pk).exists())
+
+
+def _caller_revealing_grid_ids(user):
+    """A subquery of the police grids whose callers' phones the user sees in full (None: all):
+    the officers of the police grid (not its auxiliaries, as on a case) and the leaders over it."""
+    scope = access.scope_of(user)
+    if scope.everything:
+        return None
+    return PoliceGrid.objects.filter(
+        Q(id__in=PoliceGridUserObjectPermission.objects.filter(
+            user=user, permission__codename=access.OFFICER_PERM).values("content_object_id"))
+        | Q(station_id__in=scope.led_station_ids)
+        | Q(id__in=GridLink.objects.filter(community_grid__community__street_id__in=scope.led_street_ids)
+            .values("police_grid_id"))
+    ).values("id")
+
+
+def caller_revealable_incidents(user):
+    """Incidents whose caller's phone the user sees in full (and may match a typed phone
+    against): those of the police grids they police as an officer or lead."""
+    ids = _caller_revealing_grid_ids(user)
+    return Incident.objects.all() if ids is None else Incident.objects.filter(police_grid_id__in=ids)
