@@ -27,7 +27,7 @@ def neutralise(value) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def _when(value) -> datetime | None:
+def excel_time(value) -> datetime | None:
     # Excel has no time zones: the local wall-clock time, without its zone, to the second.
     return timezone.localtime(value).replace(tzinfo=None, microsecond=0) if value else None
 
@@ -49,8 +49,8 @@ def columns():
         (_("risk level"), 8, lambda c, now: risk[c.risk]),
         (_("tier"), 12, lambda c, now: tier.get(c.tier, "")),
         (_("lead handler"), 10, lambda c, now: c.lead_handler.get_full_name() if c.lead_handler else ""),
-        (_("when it was reported"), 17, lambda c, now: _when(c.reported_at)),
-        (_("due"), 17, lambda c, now: _when(c.due_at)),
+        (_("when it was reported"), 17, lambda c, now: excel_time(c.reported_at)),
+        (_("due"), 17, lambda c, now: excel_time(c.due_at)),
         (_("why on the ledger"), 16, lambda c, now: c.ledger_reason_labels(now)),
         (_("reason for escalation"), 30, lambda c, now: c.escalation_reason),
         (_("referred to"), 16, lambda c, now: c.referred_to),

@@ -14,13 +14,6 @@ from grids.roles import Role
 
 from .models import Incident, IncidentStatus
 
-O, AUX, SL, STL, ADM = Role.OFFICER, Role.AUXILIARY, Role.STATION_LEADER, Role.STREET_LEADER, Role.ADMIN
-# Turning an incident into a case, or closing it as handled on the spot.
-HANDLE_ROLES = frozenset({O, AUX, SL, STL, ADM})
-# Importing the dispatch system's export (the rows must all be of police grids the importer
-# may see: cases/.. incidents/importing.py checks each row).
-IMPORT_ROLES = frozenset({O, SL, STL, ADM})
-
 
 def _police_grid_ids(user):
     """A subquery of the police grids whose incidents the user may see (None: all of them)."""
@@ -53,10 +46,11 @@ def may_see_incidents(user) -> bool:
 
 
 def may_import(user) -> bool:
-    """Officers and leaders (not auxiliaries) import their police grids' dispatch records."""
+    """Officers and leaders (not auxiliaries) import their police grids' dispatch records
+    (incidents/importing.py refuses each row of a police grid the importer may not see)."""
     scope = access.scope_of(user)
     return scope.everything or bool(scope.led_station_ids or scope.led_street_ids) or any(
-        O in roles for roles in scope.roles_by_grid.values())
+        Role.OFFICER in roles for roles in scope.roles_by_grid.values())
 
 
 def may_handle(user, incident) -> bool:

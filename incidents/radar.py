@@ -30,7 +30,7 @@ from cases import permissions as case_permissions
 from cases import workflow
 from cases.addresses import address_key
 from cases.choices import OPEN_STATES
-from cases.export import DATE_FORMAT, neutralise
+from cases.export import DATE_FORMAT, excel_time, neutralise
 from cases.masking import mask_phone
 from cases.models import Case, Party, WarningSettings
 from cases.validators import LANDLINE, MOBILE
@@ -366,10 +366,6 @@ CHUNK = 200
 NUMBERS_PER_CELL = 50
 
 
-def _when(value) -> datetime | None:
-    return timezone.localtime(value).replace(tzinfo=None, microsecond=0) if value else None
-
-
 def write_repeats(repeats: Repeats, out) -> int:
     """Write the repeat list to `out` (a path or a binary file) in constant memory: the repeats'
     records are read a chunk at a time. Phones masked, formulas neutralised, as cases/export.py.
@@ -399,7 +395,7 @@ def write_repeats(repeats: Repeats, out) -> int:
             values = [
                 kinds[repeat.by], repeat.phone if repeat.by_phone else repeat.address,
                 repeat.incident_count, repeat.case_count, repeat.open_count,
-                yes if repeat.needs_triage else no, _when(repeat.latest),
+                yes if repeat.needs_triage else no, excel_time(repeat.latest),
                 "、".join(i.number for i in repeat.incidents[:NUMBERS_PER_CELL]),
                 "、".join(c.number for c in repeat.cases[:NUMBERS_PER_CELL]),
             ]
