@@ -49,13 +49,16 @@ class State(models.TextChoices):
     MEDIATING = "mediating", _("Mediating")
     ESCALATED = "escalated", _("Escalated")
     REFERRED = "referred", _("Referred")
+    DISTRICT = "district", _("At the district mediation centre")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-OPEN_STATES = (State.REPORTED, State.TRIAGED, State.MEDIATING, State.ESCALATED, State.REFERRED)
-TAKEN_UP_STATES = (State.ESCALATED, State.REFERRED)  # the station and street have taken it up
+OPEN_STATES = (State.REPORTED, State.TRIAGED, State.MEDIATING, State.ESCALATED, State.REFERRED,
+               State.DISTRICT)
+# the station and street (or, above them, the district centre) have taken it up
+TAKEN_UP_STATES = (State.ESCALATED, State.REFERRED, State.DISTRICT)
 
 
 class LedgerReason(models.TextChoices):

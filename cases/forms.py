@@ -442,18 +442,37 @@ class AnswerForm(forms.Form):
 
 
 class MeetingForm(forms.Form):
-    street = forms.ModelChoiceField(label=_("street"), queryset=None)
+    """A joint meeting of a street, or of a district's mediation centre (区矛调中心联席会议): the
+    form offers the places the leader leads, one of them chosen."""
+
+    street = forms.ModelChoiceField(label=_("street"), queryset=None, required=False)
+    district = forms.ModelChoiceField(label=_("district"), queryset=None, required=False)
     held_on = forms.DateTimeField(label=_("when"), widget=DATETIME)
     place = forms.CharField(label=_("where"), max_length=100, initial="街道综治中心会议室")
     attendees = forms.CharField(
         label=_("attendees"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
         initial="街道、派出所、各社区、物业公司、辖区学校")
 
-    def __init__(self, *args, streets, **kwargs):
+    def __init__(self, *args, streets, districts=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["street"].queryset = streets
-        if len(streets) == 1:
-            self.fields["street"].initial = streets[0].pk
+        for name, places in (("street", streets), ("district", districts)):
+            if places is None or not places.exists():
+                del self.fields[name]
+            else:
+                self.fields[name].queryset = places
+        offered = [name for name in ("street", "district") if name in self.fields]
+        if len(offered) == 1 and len(self.fields[offered[0]].queryset) == 1:
+            self.fields[offered[0]].initial = self.fields[offered[0]].queryset[0].pk
+
+    def clean(self):
+        cleaned = super().clean()
+        street, district = cleaned.get("street"), cleaned.get("district")
+        if street and district:
+            raise forms.ValidationError(_("Choose either a street or a district, not both."))
+        if not street and not district and not self.errors:
+            field = "street" if "street" in self.fields else "district"
+            self.add_error(field, _("Choose whose joint meeting this is."))
+        return cleaned
 
     def clean_held_on(self):
         held_on = self.cleaned_data["held_on"]

@@ -249,17 +249,22 @@ def complete_task(*, task: Task, actor, note: str) -> Task:
 
 
 @transaction.atomic
-def create_meeting(*, actor, street, station=None, held_on, place: str, attendees: str, cases=None) -> Meeting:
-    """A joint meeting; its agenda is the street's ledger as the actor sees it, or the items of
-    it the leaders chose (`cases`: whatever is not on that ledger is left out)."""
-    if not permissions.may_run_meetings(actor, street):
+def create_meeting(*, actor, street=None, district=None, station=None, held_on, place: str, attendees: str,
+                   cases=None) -> Meeting:
+    """A joint meeting of a street or of a district's centre; its agenda is that place's ledger
+    as the actor sees it, or the items of it the leaders chose (`cases`: whatever is not on
+    that ledger is left out)."""
+    if (street is None) == (district is None):
+        raise ValueError("a joint meeting is a street's or a district's")
+    if not (permissions.may_run_meetings(actor, street) if street else
+            permissions.may_run_district_meetings(actor, district)):
         raise PermissionDenied
-    meeting = Meeting.objects.create(street=street, station=station, held_on=held_on, place=place,
-                                     attendees=attendees, created_by=actor)
+    meeting = Meeting.objects.create(street=street, district=district, station=station, held_on=held_on,
+                                     place=place, attendees=attendees, created_by=actor)
     now = timezone.now()
     chosen = cases
-    cases = (permissions.led_cases(actor).on_ledger(now).filter(grid__community__street=street)
-             .order_by("due_at", "id"))
+    where = {"grid__community__street": street} if street else {"grid__community__street__district": district}
+    cases = permissions.led_cases(actor).on_ledger(now).filter(**where).order_by("due_at", "id")
     if chosen is not None:
         cases = cases.filter(pk__in=[case.pk for case in chosen])
     MeetingItem.objects.bulk_create([

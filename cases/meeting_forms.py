@@ -62,11 +62,13 @@ class JointMeetingForm(MeetingForm):
         self.fields["cases"].queryset = ledger
         self.fields["cases"].initial = [case.pk for case in ledger]
         self.fields["cases"].label_from_instance = (
-            lambda case: f"{case.number} {case.title}（{case.grid.community.name}）")
+            lambda case: f"{case.number} {case.title}（{case.grid.community.street.name} {case.grid.community.name}）")
 
     def clean(self):
         cleaned = super().clean()
-        street, cases = cleaned.get("street"), cleaned.get("cases")
+        street, district, cases = cleaned.get("street"), cleaned.get("district"), cleaned.get("cases")
         if street is not None and cases is not None:
             cleaned["cases"] = [case for case in cases if case.grid.community.street_id == street.pk]
+        elif district is not None and cases is not None:
+            cleaned["cases"] = [case for case in cases if case.grid.community.street.district_id == district.pk]
         return cleaned

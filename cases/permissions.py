@@ -26,11 +26,12 @@ from .transitions import from_state
 W, O, AUX, SL, STL, ADM = (
     Role.WORKER, Role.OFFICER, Role.AUXILIARY, Role.STATION_LEADER, Role.STREET_LEADER, Role.ADMIN,
 )
+DL, BL = Role.DISTRICT_LEADER, Role.BUREAU_LEADER
 MED, DEPT, VIEWER = Role.MEDIATOR, Role.DEPARTMENT, grants.VIEWER_ROLE
-LEADERS = frozenset({SL, STL, ADM})
+LEADERS = frozenset({SL, STL, DL, BL, ADM})  # station, street, police bureau, district centre
 GRID_ROLES = frozenset({W, O, AUX}) | LEADERS  # every role held on a place
 HANDLERS = frozenset({W, O}) | LEADERS         # may carry a case and see personal data in full
-CHOOSABLE_STATES = (State.TRIAGED, State.MEDIATING, State.ESCALATED, State.REFERRED)
+CHOOSABLE_STATES = (State.TRIAGED, State.MEDIATING, State.ESCALATED, State.REFERRED, State.DISTRICT)
 
 
 @dataclass(frozen=True)
@@ -288,8 +289,8 @@ def led_cases(user):
 
 
 def visible_meetings(user):
-    """Joint meetings of the streets in which the user leads at least one grid, and the
-    coordination meetings on a case the user may open."""
+    """Joint meetings of the streets (and districts) in which the user leads at least one grid,
+    and the coordination meetings on a case the user may open."""
     scope = access.scope_of(user)
     if scope.everything:
         return Meeting.objects.all()
@@ -299,7 +300,10 @@ def visible_meetings(user):
         return Meeting.objects.filter(coordination)
     streets = access.visible_streets(user).filter(
         communities__grids__in=scope.grids_where(*LEADERS)).values("id")
-    return Meeting.objects.filter(Q(kind=MeetingKind.JOINT, street__in=streets) | coordination)
+    districts = access.visible_districts(user).filter(
+        streets__communities__grids__in=scope.grids_where(*LEADERS)).values("id")
+    return Meeting.objects.filter(Q(kind=MeetingKind.JOINT, street__in=streets)
+                                  | Q(kind=MeetingKind.JOINT, district__in=districts) | coordination)
 
 
 def decision_action(meeting) -> str:
@@ -312,6 +316,8 @@ def may_run_meeting(user, meeting) -> bool:
     """Writing the minutes (and dropping an undecided item): a joint meeting's street leaders;
     for a coordination meeting, a handler of one of its cases."""
     if meeting.kind != MeetingKind.COORDINATION:
+        if meeting.district_id:
+            return may_run_district_meetings(user, meeting.district)
         return may_run_meetings(user, meeting.street)
     return any(can(user, "call_meeting", item.case)
                for item in meeting.items.select_related("case"))
@@ -322,9 +328,20 @@ def joint_meeting_streets(user):
     return access.led_streets(user)
 
 
+def joint_meeting_districts(user):
+    """The districts whose centre's joint meetings the user may call: those they lead."""
+    return access.led_districts(user)
+
+
 def may_call_joint_meetings(user) -> bool:
     scope = access.scope_of(user)
-    return scope.everything or bool(scope.led_street_ids)
+    return scope.everything or bool(scope.led_street_ids or scope.led_district_ids)
+
+
+def may_run_district_meetings(user, district) -> bool:
+    """Creating a district centre's joint meeting and writing its minutes: its leaders."""
+    scope = access.scope_of(user)
+    return scope.everything or district.pk in scope.led_district_ids
 
 
 def may_run_meetings(user, street) -> bool:

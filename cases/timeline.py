@@ -34,6 +34,7 @@ from .choices import (
     TaskKind,
     Tier,
 )
+from .levels import Level
 from .models import CaseEvent
 
 
@@ -106,6 +107,7 @@ FIELDS = {
     "due_at": field(gettext_lazy("due"), _datetime),
     "escalation_reason": field(gettext_lazy("reason for escalation")),
     "referred_to": field(gettext_lazy("referred to")),
+    "level": field(gettext_lazy("now held at"), _choice(Level)),
     "resolution": field(gettext_lazy("resolution summary")),
     "settled_without_agreement": field(gettext_lazy("settled without a written agreement"), _yes_no),
     "withdrawal_reason": field(gettext_lazy("reason for withdrawal")),
@@ -164,9 +166,13 @@ NOTE_LABELS = {
 
 TRANSITION_KEYS = ("category", "risk", "tier", "lead_handler", "team", "due_at",
                    "escalation_reason", "referred_to", "resolution", "settled_without_agreement",
-                   "withdrawal_reason", "reason")
+                   "withdrawal_reason", "reason", "level")
 
 PARTY_KEYS = ("name", "party_role", "phone", "id_number", "address", "notes")
+
+# Kept for the statistics (time at each level: cases/levels.py), not shown on the timeline: the
+# step itself says where the case went.
+UNSHOWN = frozenset({"level"})
 
 # Which keys each kind of event may carry.
 PAYLOADS: dict[str, tuple[str, ...]] = {
@@ -252,7 +258,8 @@ def details(event: CaseEvent) -> list[tuple[str, str]]:
     declared for the kind are left out rather than shown raw."""
     declared = PAYLOADS.get(event.kind, ())
     return [(FIELDS[key].label, _render(FIELDS[key], value))
-            for key, value in event.data.items() if key in declared and value not in ("", None)]
+            for key, value in event.data.items()
+            if key in declared and key not in UNSHOWN and value not in ("", None)]
 
 
 def _render(spec: Field, value) -> str:

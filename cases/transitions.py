@@ -47,7 +47,9 @@ from .timeline import record_event
 W, O, AUX, SL, STL, ADM = (
     Role.WORKER, Role.OFFICER, Role.AUXILIARY, Role.STATION_LEADER, Role.STREET_LEADER, Role.ADMIN,
 )
-LEADERS = frozenset({SL, STL, ADM})
+DL, BL = Role.DISTRICT_LEADER, Role.BUREAU_LEADER
+LEADERS = frozenset({SL, STL, DL, BL, ADM})
+DISTRICT_CENTRE = frozenset({DL, ADM})  # what the district's mediation centre decides
 HANDLERS = frozenset({W, O}) | LEADERS  # those who carry a case on the ground, and above
 
 
@@ -136,6 +138,20 @@ def on_the_ledger(*, case, actor, extra, notify) -> dict:
     return {}
 
 
+def to_the_district(*, case, actor, extra, notify) -> dict:
+    """提级: the district centre's leaders over the grid are told why (the note)."""
+    notify(recipients=leaders_over_grid(case.grid_id, station=False, district=True), kind=NoticeKind.LEDGER, case=case,
+           key=f"district:{case.pk}:{case.version}", text=extra.get("note", ""))
+    return {}
+
+
+def back_to_the_street(*, case, actor, extra, notify) -> dict:
+    """Sent back with an instruction (the note): the street's leaders over the grid are told."""
+    notify(recipients=leaders_over_grid(case.grid_id, street=True), kind=NoticeKind.LEDGER, case=case,
+           key=f"sent-back:{case.pk}:{case.version}", text=extra.get("note", ""))
+    return {}
+
+
 def follow_up_visit(*, case, actor, extra, notify) -> dict:
     """A resolved case gets a follow-up visit N days later (default 7)."""
     resolved_on = timezone.localdate(case.resolved_at or timezone.now())
@@ -187,7 +203,21 @@ SPECS = [
         effects=(on_the_ledger,),
     ),
     TransitionSpec(
+        # 提级: above the street, to the district's mediation centre (区/县矛调中心).
+        "raise_to_district", _("Raise to the district centre"), TransitionForm,
+        roles=frozenset({STL, ADM}), note_required=True, effects=(to_the_district,),
+    ),
+    TransitionSpec(
+        "district_take", _("Take it on at the district"), TransitionForm, roles=DISTRICT_CENTRE,
+        unmet={Case.mediator_chosen: MEDIATOR_FIRST},
+    ),
+    TransitionSpec(
+        "send_back", _("Send back to the street"), TransitionForm, roles=DISTRICT_CENTRE,
+        note_required=True, effects=(back_to_the_street,),
+    ),
+    TransitionSpec(
         "refer", _("Refer to a department"), ReferForm, roles=LEADERS,
+        roles_from={State.DISTRICT: DISTRICT_CENTRE},
         unmet={Case.has_referral: _("Choose the department and the deadline.")},
         effects=(referral_to_department,),
     ),
@@ -198,7 +228,7 @@ SPECS = [
     TransitionSpec(
         "resolve", _("Mark resolved"), ResolveForm, roles=HANDLERS,
         # A case the station and street took up is theirs to resolve.
-        roles_from={State.ESCALATED: LEADERS, State.REFERRED: LEADERS},
+        roles_from={State.ESCALATED: LEADERS, State.REFERRED: LEADERS, State.DISTRICT: DISTRICT_CENTRE},
         unmet={Case.has_resolution: _(
             "Record the mediation agreement, or that the parties settled without one, and the "
             "resolution summary.")},

@@ -17,6 +17,7 @@ from .addresses import address_key
 from .choices import EventKind
 from .due import compute_due
 from .errors import DuplicateIntake, StaleCase, TransitionNotAvailable, WorkflowError
+from .levels import level_of
 from .models import Attachment, Case, CaseSequence, Party, PersonalDataDisclosure, attachment_path
 from .timeline import record_event
 from .transitions import REGISTRY, unmet_message
@@ -119,8 +120,10 @@ def run_transition(*, case_id: int, action: str, actor, version: int, changes=No
     case.version += 1
     case.save()
     data = dict(changes)
+    data["level"] = level_of(state=case.state, tier=case.tier, at_district=case.at_district)
     if reason:
         data["reason"] = reason
+    extra.setdefault("note", note)
     for effect in spec.effects:
         data.update(effect(case=case, actor=actor, extra=extra, notify=notices.notify) or {})
     record_event(case=case, actor=actor, kind=EventKind.TRANSITION, action=action,

@@ -6,6 +6,8 @@ A role is held on a place, granted as a django-guardian object permission:
   auxiliary police      -> PoliceGrid     (grids.assist_policegrid): likewise
   station leader        -> PoliceStation  (grids.lead_policestation): every grid its police grids cover
   street leader         -> Street         (grids.lead_street): every grid of the street
+  district centre       -> District       (grids.lead_district): every grid of its streets
+  police bureau leader  -> PoliceBureau   (grids.lead_policebureau): every grid its stations cover
   administrator         -> everything (superuser or the administrator group)
 The permission says both the role and the place, so an officer on police grid 1 who is also a
 community worker on grid 7 holds officer powers under police grid 1 and worker powers on grid 7,
@@ -24,6 +26,9 @@ from django.db.models import Q, QuerySet
 from .models import (
     CommunityGrid,
     CommunityGridUserObjectPermission,
+    District,
+    DistrictUserObjectPermission,
+    PoliceBureauUserObjectPermission,
     PoliceGrid,
     PoliceGridUserObjectPermission,
     PoliceStationUserObjectPermission,
@@ -37,6 +42,7 @@ _CACHE_ATTR = "_fengqiao_access"
 # The permission codename that places each role, by the kind of place it is held on.
 WORKER_PERM, OFFICER_PERM, AUXILIARY_PERM = "work_in_communitygrid", "police_policegrid", "assist_policegrid"
 STATION_PERM, STREET_PERM = "lead_policestation", "lead_street"
+DISTRICT_PERM, BUREAU_PERM = "lead_district", "lead_policebureau"
 POLICE_GRID_ROLES = {OFFICER_PERM: Role.OFFICER, AUXILIARY_PERM: Role.AUXILIARY}
 
 
@@ -51,6 +57,8 @@ class Scope:
     led_street_ids: frozenset[int] = frozenset()      # streets the user leads
     led_station_ids: frozenset[int] = frozenset()     # police stations the user leads
     held_police_grid_ids: frozenset[int] = frozenset()  # police grids the user polices or assists on
+    led_district_ids: frozenset[int] = frozenset()    # districts whose mediation centre the user leads
+    led_bureau_ids: frozenset[int] = frozenset()      # district police bureaus the user leads
 
     @property
     def community_grid_ids(self) -> frozenset[int]:
@@ -107,10 +115,11 @@ def is_admin(user) -> bool:
 
 
 def _held_places(user) -> dict[str, set[int]]:
-    """{permission codename: ids of the places it is held on}, one query over the four tables."""
+    """{permission codename: ids of the places it is held on}, one query over the six tables."""
     tables = [
         CommunityGridUserObjectPermission, PoliceGridUserObjectPermission,
         PoliceStationUserObjectPermission, StreetUserObjectPermission,
+        DistrictUserObjectPermission, PoliceBureauUserObjectPermission,
     ]
     queries = [t.objects.filter(user=user).values_list("permission__codename", "content_object_id")
                for t in tables]
@@ -132,42 +141,51 @@ def scope_of(user) -> Scope:
     else:
         held = _held_places(user)
         worker_grids, streets, stations = held[WORKER_PERM], held[STREET_PERM], held[STATION_PERM]
+        districts, bureaus = held[DISTRICT_PERM], held[BUREAU_PERM]
         police_roles = {}  # police grid id -> roles held on it
         for codename, role in POLICE_GRID_ROLES.items():
             for pg in held[codename]:
                 police_roles.setdefault(pg, set()).add(role)
         roles_by_grid: dict[int, set[str]] = defaultdict(set)
         street_ids = set()
-        if worker_grids or streets or stations or police_roles:
+        if worker_grids or streets or stations or police_roles or districts or bureaus:
             rows = CommunityGrid.objects.filter(
                 Q(id__in=worker_grids) | Q(community__street_id__in=streets)
+                | Q(community__street__district_id__in=districts)
                 | Q(police_links__police_grid_id__in=police_roles)
                 | Q(police_links__police_grid__station_id__in=stations)
-            ).values_list("id", "community__street_id", "police_links__police_grid_id",
-                          "police_links__police_grid__station_id")
-            for grid_id, street_id, police_grid_id, station_id in rows:
+                | Q(police_links__police_grid__station__bureau_id__in=bureaus)
+            ).values_list("id", "community__street_id", "community__street__district_id",
+                          "police_links__police_grid_id", "police_links__police_grid__station_id",
+                          "police_links__police_grid__station__bureau_id")
+            for grid_id, street_id, district_id, police_grid_id, station_id, bureau_id in rows:
                 roles = roles_by_grid[grid_id]
                 street_ids.add(street_id)
                 if grid_id in worker_grids:
                     roles.add(Role.WORKER)
                 if street_id in streets:
                     roles.add(Role.STREET_LEADER)
+                if district_id is not None and district_id in districts:
+                    roles.add(Role.DISTRICT_LEADER)
                 if police_grid_id in police_roles:
                     roles.update(police_roles[police_grid_id])
                 if station_id in stations:
                     roles.add(Role.STATION_LEADER)
+                if bureau_id is not None and bureau_id in bureaus:
+                    roles.add(Role.BUREAU_LEADER)
         police_grid_ids = frozenset(
             PoliceGrid.objects.filter(
-                Q(id__in=police_roles) | Q(station_id__in=stations)
+                Q(id__in=police_roles) | Q(station_id__in=stations) | Q(station__bureau_id__in=bureaus)
                 | Q(links__community_grid_id__in=roles_by_grid)
             ).values_list("id", flat=True).distinct()
-        ) if roles_by_grid or police_roles or stations else frozenset()
+        ) if roles_by_grid or police_roles or stations or bureaus else frozenset()
         scope = Scope(
             everything=False,
             roles_by_grid={g: frozenset(r) for g, r in roles_by_grid.items() if r},
             police_grid_ids=police_grid_ids, street_ids=frozenset(street_ids),
             led_street_ids=frozenset(streets), led_station_ids=frozenset(stations),
             held_police_grid_ids=frozenset(police_roles),
+            led_district_ids=frozenset(districts), led_bureau_ids=frozenset(bureaus),
         )
     cache["scope"] = scope
     return scope
@@ -188,7 +206,7 @@ def holds_anywhere(user, *roles: str) -> bool:
 
 
 def is_leader(user) -> bool:
-    """A station or street leader somewhere, or an administrator."""
+    """A station, street, bureau or district leader somewhere, or an administrator."""
     return holds_anywhere(user, *LEADERS)
 
 
@@ -225,3 +243,17 @@ def led_streets(user) -> QuerySet[Street]:
     scope = scope_of(user)
     qs = Street.objects.all()
     return qs if scope.everything else qs.filter(id__in=scope.led_street_ids)
+
+
+def led_districts(user) -> QuerySet[District]:
+    """Districts whose mediation centre the user leads (every district for administrators)."""
+    scope = scope_of(user)
+    qs = District.objects.all()
+    return qs if scope.everything else qs.filter(id__in=scope.led_district_ids)
+
+
+def visible_districts(user) -> QuerySet[District]:
+    """Districts in which the user may see at least one street."""
+    scope = scope_of(user)
+    qs = District.objects.all()
+    return qs if scope.everything else qs.filter(streets__id__in=scope.street_ids).distinct()

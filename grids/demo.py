@@ -9,7 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from . import services
-from .models import Community, CommunityGrid, GridLink, PoliceGrid, PoliceStation, Street
+from .models import Community, CommunityGrid, District, GridLink, PoliceBureau, PoliceGrid, PoliceStation, Street
 from .roles import Role
 
 DEMO_PASSWORD = "fengqiao-demo"
@@ -118,3 +118,52 @@ def build_street() -> dict:
         "officers": officers,
         "mediator1": mediator1,
     }
+
+
+# The second, smaller street of the demo district: one community, its grids under one police
+# grid of its own station.
+SECOND_STREET = ("凤凰街道", "凤凰")
+SECOND_STATION = "凤凰派出所"
+DISTRICT = "临江区"
+BUREAU = "临江公安分局"
+
+
+@transaction.atomic
+def build_second_street(grid_count: int = 3) -> Street:
+    """凤凰街道: outside every Qifeng scope, with its own station, officer, worker and leaders."""
+    password_hash = make_password(DEMO_PASSWORD)
+    street, _ = Street.objects.get_or_create(name=SECOND_STREET[0], defaults={"prefix": SECOND_STREET[1]})
+    community, _ = Community.objects.get_or_create(street=street, name="凤凰社区")
+    station, _ = PoliceStation.objects.get_or_create(name=SECOND_STATION)
+    police_grid, _ = PoliceGrid.objects.get_or_create(
+        code="FH-J01", defaults={"station": station, "name": "凤凰第一警务区", "post_name": "凤凰社区警务室"})
+    grids = []
+    for number in range(1, grid_count + 1):
+        grid, _ = CommunityGrid.objects.get_or_create(
+            code=f"FH-01-{number:02d}", defaults={"community": community, "name": f"第{number}网格"})
+        GridLink.objects.get_or_create(police_grid=police_grid, community_grid=grid)
+        grids.append(grid)
+    for username, full_name, role, place in [
+        ("worker_fh", "凤凰网格员", Role.WORKER, grids[0]),
+        ("officer_fh", "凤凰社区民警", Role.OFFICER, police_grid),
+        ("stationlead_fh", "凤凰派出所所长", Role.STATION_LEADER, station),
+        ("streetlead_fh", "凤凰街道综治中心主任", Role.STREET_LEADER, street),
+    ]:
+        services.place_user(user=_person(username, full_name, password_hash), role=role, place=place)
+    return street
+
+
+@transaction.atomic
+def build_district() -> dict:
+    """临江区 above the two demo streets, 临江公安分局 above their stations, and their leaders:
+    `districtlead` (the district's mediation centre) and `bureaulead` (the police bureau)."""
+    password_hash = make_password(DEMO_PASSWORD)
+    district, _ = District.objects.get_or_create(name=DISTRICT)
+    bureau, _ = PoliceBureau.objects.get_or_create(name=BUREAU, defaults={"district": district})
+    Street.objects.filter(name__in=[STREET[0], SECOND_STREET[0]], district=None).update(district=district)
+    PoliceStation.objects.filter(name__in=[STATION, SECOND_STATION], bureau=None).update(bureau=bureau)
+    districtlead = _person("districtlead", "临江区矛调中心主任", password_hash)
+    services.place_user(user=districtlead, role=Role.DISTRICT_LEADER, place=district)
+    bureaulead = _person("bureaulead", "临江公安分局副局长", password_hash)
+    services.place_user(user=bureaulead, role=Role.BUREAU_LEADER, place=bureau)
+    return {"district": district, "bureau": bureau, "districtlead": districtlead, "bureaulead": bureaulead}

@@ -9,10 +9,48 @@ from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 
+class District(models.Model):
+    """区/县: above the streets; its mediation centre (矛调中心) takes what a street cannot solve."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = ["name"]
+        permissions = [("lead_district", _("Leads this district's mediation centre"))]
+
+    def __str__(self):
+        return self.name
+
+
+class PoliceBureau(models.Model):
+    """公安分局: the district police bureau above the police stations."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="bureaus", verbose_name=_("district"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("district police bureau")
+        verbose_name_plural = _("district police bureaus")
+        ordering = ["name"]
+        permissions = [("lead_policebureau", _("Leads this district police bureau"))]
+
+    def __str__(self):
+        return self.name
+
+
 class Street(models.Model):
     """街道: the street office; its short name prefixes case numbers."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="streets", verbose_name=_("district"))
     prefix = models.CharField(
         _("case number prefix"), max_length=20, unique=True, help_text=_("e.g. 栖凤")
     )
@@ -82,6 +120,8 @@ class PoliceStation(models.Model):
     """派出所."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
+    bureau = models.ForeignKey(PoliceBureau, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="stations", verbose_name=_("district police bureau"))
 
     history = HistoricalRecords()
 
@@ -197,3 +237,22 @@ class PoliceGridUserObjectPermission(UserObjectPermissionBase):
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("role on a police grid")
         verbose_name_plural = _("roles on police grids")
+
+
+class DistrictUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(District, on_delete=models.CASCADE, verbose_name=_("district"))
+    history = HistoricalRecords()  # who was put on / taken off which place, and when
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("role on a district")
+        verbose_name_plural = _("roles on districts")
+
+
+class PoliceBureauUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(PoliceBureau, on_delete=models.CASCADE,
+                                       verbose_name=_("district police bureau"))
+    history = HistoricalRecords()  # who was put on / taken off which place, and when
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("role on a district police bureau")
+        verbose_name_plural = _("roles on district police bureaus")

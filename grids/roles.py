@@ -12,10 +12,12 @@ class Role(models.TextChoices):
     AUXILIARY = "auxiliary_police", _("Auxiliary police")
     STATION_LEADER = "station_leader", _("Station leader")
     STREET_LEADER = "street_leader", _("Street leader")
+    DISTRICT_LEADER = "district_leader", _("District mediation centre")
+    BUREAU_LEADER = "bureau_leader", _("District police bureau")
     MEDIATOR = "mediator", _("Mediator")
     ADMIN = "administrator", _("Administrator")
     DEPARTMENT = "department_contact", _("Department contact")
 
 
 POLICE = frozenset({Role.OFFICER, Role.AUXILIARY})
-LEADERS = frozenset({Role.STATION_LEADER, Role.STREET_LEADER})
+LEADERS = frozenset({Role.STATION_LEADER, Role.STREET_LEADER, Role.DISTRICT_LEADER, Role.BUREAU_LEADER})

@@ -11,6 +11,7 @@ from . import access
 from .models import (
     CommunityGrid,
     CommunityGridUserObjectPermission,
+    DistrictUserObjectPermission,
     GridLink,
     PoliceGrid,
     PoliceGridUserObjectPermission,
@@ -69,8 +70,9 @@ def people_placed_on(*, grid_ids, police_grid_ids):
         Q(pk__in=workers) | Q(pk__in=police), is_active=True).order_by("username")
 
 
-def leaders_over_grid(grid_id: int, *, station=True, street=False) -> list:
-    """The active station leaders (and street leaders) over a community grid, in one query."""
+def leaders_over_grid(grid_id: int, *, station=True, street=False, district=False) -> list:
+    """The active station leaders (and street leaders, and the district centre's leaders) over a
+    community grid, in one query."""
     who = Q(pk__in=[])
     if station:
         who |= Q(pk__in=PoliceStationUserObjectPermission.objects.filter(
@@ -78,6 +80,9 @@ def leaders_over_grid(grid_id: int, *, station=True, street=False) -> list:
     if street:
         who |= Q(pk__in=StreetUserObjectPermission.objects.filter(
             content_object__communities__grids__id=grid_id).values("user_id"))
+    if district:
+        who |= Q(pk__in=DistrictUserObjectPermission.objects.filter(
+            content_object__streets__communities__grids__id=grid_id).values("user_id"))
     return list(get_user_model().objects.filter(who, is_active=True))
 
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
 from . import access
-from .models import CommunityGrid, PoliceGrid, PoliceStation, Street
+from .models import CommunityGrid, District, PoliceBureau, PoliceGrid, PoliceStation, Street
 from .roles import Role
 
 # Which role may be placed on which kind of place, with the object permission that places them.
@@ -16,6 +16,8 @@ PLACES = {
     Role.AUXILIARY: (PoliceGrid, "grids.assist_policegrid"),
     Role.STATION_LEADER: (PoliceStation, "grids.lead_policestation"),
     Role.STREET_LEADER: (Street, "grids.lead_street"),
+    Role.DISTRICT_LEADER: (District, "grids.lead_district"),
+    Role.BUREAU_LEADER: (PoliceBureau, "grids.lead_policebureau"),
 }
 
 

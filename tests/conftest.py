@@ -7,20 +7,23 @@ from grids.models import CommunityGrid, Street
 from grids.roles import Role
 from mediators.demo import build_roster
 
-from .factories import build_other_street
+from .factories import build_outside_district
 
 # Usernames shared by the demo data and the tests (see grids/demo.py and the README).
 PEOPLE = [
     "worker1", "worker2", "officer1", "officer2", "auxiliary1", "auxiliary2", "stationlead",
     "streetlead",
     "mediator1", "admin", "worker_fh", "officer_fh", "stationlead_fh", "streetlead_fh",
+    "districtlead", "bureaulead", "districtlead_dh",
 ]
 
 
 def build_world():
     built = demo.build_street()
     build_roster(street=built["street"])
-    build_other_street()
+    demo.build_second_street(grid_count=1)
+    demo.build_district()
+    build_outside_district()
 
 
 @pytest.fixture(scope="session")

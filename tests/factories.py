@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
 from grids import services
-from grids.models import Community, CommunityGrid, GridLink, PoliceGrid, PoliceStation, Street
+from grids.models import Community, CommunityGrid, District, GridLink, PoliceGrid, PoliceStation, Street
 from grids.roles import Role
 
 TEST_PASSWORD = "fengqiao-test-pw"
@@ -84,22 +84,15 @@ def person(username, role, place=None):
     return user
 
 
-def build_other_street(grid_count: int = 1):
-    """凤凰街道: a second street with its own station and people, outside every Qifeng scope."""
-    street = StreetFactory(name="凤凰街道", prefix="凤凰")
-    community = CommunityFactory(street=street, name="凤凰社区")
-    station = PoliceStationFactory(name="凤凰派出所")
-    police_grid = PoliceGridFactory(station=station, name="凤凰第一警务区", code="FH-J01")
-    grids = [
-        CommunityGridFactory(community=community, name=f"第{i}网格", code=f"FH-01-{i:02d}")
-        for i in range(1, grid_count + 1)
-    ]
-    link(police_grid, *grids)
-    person("worker_fh", Role.WORKER, grids[0])
-    person("officer_fh", Role.OFFICER, police_grid)
-    person("stationlead_fh", Role.STATION_LEADER, station)
-    person("streetlead_fh", Role.STREET_LEADER, street)
-    return street
+def build_outside_district():
+    """东湖区: a second district with one small street, and its centre's leader, outside every
+    临江区 scope."""
+    district = District.objects.create(name="东湖区")
+    street = StreetFactory(name="东湖街道", prefix="东湖", district=district)
+    community = CommunityFactory(street=street, name="东湖社区")
+    CommunityGridFactory(community=community, name="第1网格", code="DH-01-01")
+    person("districtlead_dh", Role.DISTRICT_LEADER, district)
+    return district
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -120,7 +113,8 @@ TRANSITION_CHANGES = {
     "withdraw": lambda case, actor: {"withdrawal_reason": "双方已自行和解"},
     "settle_on_spot": lambda case, actor: {"resolution": "民警到场劝解，双方同意各退一步，当场和解。"},
 }
-NOTES = {"reopen": "协议未履行"}
+NOTES = {"reopen": "协议未履行", "raise_to_district": "涉及多个街道，街道层面无法化解",
+         "send_back": "请街道牵头，会同住建部门再次调解"}
 
 
 def a_department(name="区住建局", kind="housing"):
@@ -156,6 +150,7 @@ PATH_TO = {
     "mediating": ["triage", "start_mediation"],
     "escalated": ["triage", "escalate"],
     "referred": ["triage", "escalate", "refer"],
+    "district": ["triage", "escalate", "raise_to_district"],
     "resolved": ["triage", "start_mediation", "resolve"],
     "closed": ["triage", "start_mediation", "resolve", "close"],
     "withdrawn": ["withdraw"],
@@ -198,7 +193,7 @@ def act(case, action, actor, **extra):
     mediation first records a mediator, as a user must."""
     from cases import workflow
 
-    if action in ("start_mediation", "assign_mediation") and not case.mediator_choices.filter(active=True).exists():
+    if action in ("start_mediation", "assign_mediation", "district_take") and not case.mediator_choices.filter(active=True).exists():
         choose(case, actor)
     if action == "close" and not case.follow_up_done():
         follow_up_kept(case, actor)

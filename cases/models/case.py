@@ -99,6 +99,9 @@ class Case(FSMModelMixin, models.Model):
         help_text=_("An oral settlement or the parties' own reconciliation, recorded in the summary."),
     )
     escalation_reason = models.TextField(_("reason for escalation"), blank=True)
+    at_district = models.BooleanField(
+        _("held by the district mediation centre"), default=False, editable=False,
+        help_text=_("Raised to the district centre (提级) and not sent back to the street."))
     referred_to = models.CharField(_("referred to"), max_length=200, blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
     # A duplicate merged into the case that survives (cases/links.py): withdrawn, pointing there.
@@ -234,8 +237,23 @@ class Case(FSMModelMixin, models.Model):
     def escalate(self):
         pass
 
-    @transition(field=state, source=[State.ESCALATED, State.REFERRED], target=State.REFERRED,
-                conditions=[has_referral])
+    @transition(field=state, source=[State.ESCALATED, State.REFERRED], target=State.DISTRICT)
+    def raise_to_district(self):
+        """提级: the street hands the case to the district's mediation centre."""
+        self.at_district = True
+
+    @transition(field=state, source=State.DISTRICT, target=State.MEDIATING,
+                conditions=[mediator_chosen])
+    def district_take(self):
+        """The district centre takes the case on itself and mediates it (it stays the district's)."""
+
+    @transition(field=state, source=State.DISTRICT, target=State.ESCALATED)
+    def send_back(self):
+        """The district centre sends the case back to the street, with an instruction."""
+        self.at_district = False
+
+    @transition(field=state, source=[State.ESCALATED, State.REFERRED, State.DISTRICT],
+                target=State.REFERRED, conditions=[has_referral])
     def refer(self):
         pass
 
@@ -244,7 +262,7 @@ class Case(FSMModelMixin, models.Model):
     def assign_mediation(self):
         pass
 
-    @transition(field=state, source=[State.MEDIATING, State.ESCALATED, State.REFERRED],
+    @transition(field=state, source=[State.MEDIATING, State.ESCALATED, State.REFERRED, State.DISTRICT],
                 target=State.RESOLVED, conditions=[has_resolution])
     def resolve(self):
         self.resolved_at = timezone.now()

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from grids.models import CommunityGrid, PoliceStation, Street
+from grids.models import CommunityGrid, District, PoliceStation, Street
 
 from ..choices import CallDirection, DepartmentKind, MeetingKind, ReferralStatus, Satisfaction, TaskKind
 from .case import Case
@@ -139,8 +139,11 @@ class Meeting(models.Model):
     """A meeting on cases: the street's 联席会议 (its agenda: the difficult cases in scope, as the
     leaders choose them) or a handler's 协调会 on one or a few cases, with people without accounts."""
 
-    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="meetings",
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="meetings", null=True, blank=True,
                                verbose_name=_("street"))
+    # A district's joint meeting (区矛调中心联席会议) has a district and no street.
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="meetings", null=True,
+                                 blank=True, verbose_name=_("district"))
     station = models.ForeignKey(PoliceStation, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="meetings", verbose_name=_("police station"))
     kind = models.CharField(_("kind of meeting"), max_length=20, choices=MeetingKind.choices,
@@ -159,9 +162,17 @@ class Meeting(models.Model):
         verbose_name = _("joint meeting")
         verbose_name_plural = _("joint meetings")
         ordering = ["-held_on", "-id"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(street__isnull=False) | models.Q(district__isnull=False),
+            name="meeting_has_a_place")]
 
     def __str__(self):
-        return f"{self.street} {self.held_on:%Y-%m-%d}"
+        return f"{self.host} {self.held_on:%Y-%m-%d}"
+
+    @property
+    def host(self):
+        """Whose meeting it is: the street, or the district's centre."""
+        return self.street or self.district
 
 
 class MeetingItem(models.Model):

@@ -7,6 +7,7 @@ the cases the user may open. The street's leaders run joint meetings, the cases'
 coordination meetings."""
 
 from django.contrib import messages
+from django.db.models import Q
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,7 +33,7 @@ from .case import get_case_for, kept_input
 def _get_meeting(request, pk):
     """A meeting the user may see. Leaders get 404 for the others; everyone else 403, as joint
     meetings are gated by role first (the answer is the same whether the meeting exists)."""
-    meetings = permissions.visible_meetings(request.user).select_related("street", "created_by")
+    meetings = permissions.visible_meetings(request.user).select_related("street", "district", "created_by")
     if permissions.may_lead(request.user):
         return get_object_or_404(meetings, pk=pk)
     meeting = meetings.filter(pk=pk).first()
@@ -63,7 +64,7 @@ def _people(user, meeting=None, items=()):
 
 
 def meeting_list(request):
-    meetings = permissions.visible_meetings(request.user).select_related("street")
+    meetings = permissions.visible_meetings(request.user).select_related("street", "district")
     return render(request, "cases/meeting_list.html", {
         "meetings": meetings[:50], "can_create": permissions.may_call_joint_meetings(request.user)})
 
@@ -90,10 +91,11 @@ def meeting_create(request):
     if not permissions.may_call_joint_meetings(request.user):
         raise PermissionDenied  # joint meetings are the street's to call
     streets = permissions.joint_meeting_streets(request.user)
+    districts = permissions.joint_meeting_districts(request.user)
     ledger = (permissions.led_cases(request.user).on_ledger(timezone.now())
-              .filter(grid__community__street__in=streets).select_related("grid__community")
-              .order_by("due_at", "id"))
-    form = JointMeetingForm(request.POST or None, streets=streets, ledger=ledger)
+              .filter(Q(grid__community__street__in=streets) | Q(grid__community__street__district__in=districts))
+              .select_related("grid__community__street").order_by("due_at", "id"))
+    form = JointMeetingForm(request.POST or None, streets=streets, districts=districts, ledger=ledger)
     if request.method == "POST" and form.is_valid():
         meeting = loop_services.create_meeting(actor=request.user, **form.cleaned_data)
         messages.success(request, _("Meeting created; its agenda holds %(n)s cases.") % {"n": meeting.items.count()})

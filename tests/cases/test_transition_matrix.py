@@ -5,6 +5,7 @@ import pytest
 
 from cases import workflow
 from cases.models import Case, CaseEvent
+from cases.transitions import REGISTRY
 from tests.factories import (
     NOTES,
     TRANSITION_CHANGES,
@@ -30,13 +31,21 @@ STEPS = {
     "close": ("resolved", "closed"),
     "withdraw": ("reported", "withdrawn"),
     "settle_on_spot": ("triaged", "resolved"),
+    "raise_to_district": ("escalated", "district"),
+    "raise_to_district_referred": ("referred", "district"),
+    "district_take": ("district", "mediating"),
+    "send_back": ("district", "escalated"),
+    "refer_district": ("district", "referred"),
+    "resolve_district": ("district", "resolved"),
 }
 
 # Users relative to the case on grid1 (worker1's grid, under police grid 1 of Qifeng):
-INSIDE = ["worker1", "officer1", "auxiliary1", "stationlead", "streetlead", "admin"]
-OUTSIDE = ["worker2", "officer2", "auxiliary2", "mediator1", "stationlead_fh", "streetlead_fh"]
+# districtlead leads 临江区 (both streets), bureaulead its police bureau (both stations).
+INSIDE = ["worker1", "officer1", "auxiliary1", "stationlead", "streetlead", "districtlead", "bureaulead", "admin"]
+OUTSIDE = ["worker2", "officer2", "auxiliary2", "mediator1", "stationlead_fh", "streetlead_fh", "districtlead_dh"]
 
-LEADERS = {"stationlead", "streetlead", "admin"}
+LEADERS = {"stationlead", "streetlead", "districtlead", "bureaulead", "admin"}
+DISTRICT_CENTRE = {"districtlead", "admin"}
 ALLOWED = {
     "triage": {"officer1"} | LEADERS,
     "start_mediation": {"worker1", "officer1", "auxiliary1"} | LEADERS,
@@ -50,6 +59,13 @@ ALLOWED = {
     "close": {"worker1", "officer1"} | LEADERS,
     "withdraw": {"worker1", "officer1"} | LEADERS,
     "settle_on_spot": {"worker1", "officer1"} | LEADERS,
+    # 提级 is the street's decision; what happens at the district is the district centre's.
+    "raise_to_district": {"streetlead", "admin"},
+    "raise_to_district_referred": {"streetlead", "admin"},
+    "district_take": DISTRICT_CENTRE,
+    "send_back": DISTRICT_CENTRE,
+    "refer_district": DISTRICT_CENTRE,
+    "resolve_district": DISTRICT_CENTRE,
 }
 
 
@@ -57,9 +73,9 @@ ALLOWED = {
 @pytest.mark.parametrize("step", list(STEPS))
 def test_transition_is_allowed_exactly_for_the_right_roles_in_scope(world, step, username):
     source, target = STEPS[step]
-    action = step.removesuffix("_mediating").removesuffix("_escalated").removesuffix("_referred")
+    action = step if step in REGISTRY else step.rsplit("_", 1)[0]  # "resolve_district" -> "resolve"
     case = case_in_state(source, grid=world.grid1, actor=world.admin)
-    if action in ("start_mediation", "assign_mediation"):
+    if action in ("start_mediation", "assign_mediation", "district_take"):
         choose(case, world.admin)  # the condition: a mediator has been chosen
     if action == "close":
         follow_up_kept(case, world.admin)  # the condition: a follow-up found the agreement kept
