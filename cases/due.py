@@ -10,7 +10,7 @@ working days. A rule for (risk, tier) beats a rule for (risk, any tier). A deadl
 days falls at the end of its last working day.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import chinese_calendar
@@ -29,6 +29,10 @@ class Calendar:
     """Working days over a span, read once (one query for the local corrections)."""
 
     local: dict  # {date: is_workday}
+    # {year: running count of working days up to and including each day of that year}, built
+    # on first use: counting between two dates costs two lookups, not a loop over the days
+    # (a ledger of long-overdue cases would otherwise walk years of days for every row).
+    _running: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls, start: date, end: date) -> "Calendar":
@@ -41,6 +45,23 @@ class Calendar:
             return chinese_calendar.is_workday(day)
         except NotImplementedError:  # a year the package does not cover yet
             return day.weekday() < 5
+
+    def _year(self, year: int) -> list[int]:
+        if year not in self._running:
+            day, total, running = date(year, 1, 1), 0, []
+            while day.year == year:
+                total += self.is_workday(day)
+                running.append(total)
+                day += timedelta(days=1)
+            self._running[year] = running
+        return self._running[year]
+
+    def count_between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end` (start ≤ end)."""
+        counted = self._year(end.year)[end.timetuple().tm_yday - 1] - self._year(start.year)[start.timetuple().tm_yday - 1]
+        for year in range(start.year, end.year):
+            counted += self._year(year)[-1]
+        return counted
 
 
 def add_working_days(day: date, n: int, calendar: Calendar | None = None) -> date:
@@ -65,7 +86,7 @@ def working_days_between(start: date, end: date, calendar: Calendar | None = Non
     if end < start:
         return -working_days_between(end, start, calendar)
     calendar = calendar or Calendar.load(start, end)
-    return sum(1 for i in range(1, (end - start).days + 1) if calendar.is_workday(start + timedelta(days=i)))
+    return calendar.count_between(start, end)
 
 
 def rule_for(*, risk: str, tier: str = "") -> tuple[int, str]:

@@ -4,6 +4,8 @@ Built through cases.workflow exactly as users build them, so they are always val
 import random
 from datetime import timedelta
 
+import time_machine
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -269,3 +271,129 @@ def _build_loop(*, street, stationlead, rng):
     closing.create_meeting(actor=streetlead, street=street, held_on=timezone.now() + timedelta(days=2),
                            place="栖凤街道综治中心会议室",
                            attendees="街道综治办、栖凤派出所、各社区、物业公司、辖区学校")
+
+
+# --- a year and more of history, and the district above the streets -------------------------
+
+# How a past case went (steps as in PATHS; "raise" is the street leader's 提级, "district_take"
+# the district centre's), with its weight among the past cases.
+HISTORY = [
+    (["triage", "settle_on_spot"], 14),
+    (["triage", "choose", "start_mediation", "session", "agreement", "resolve", "follow_up", "close"], 40),
+    (["triage", "choose", "start_mediation", "session", "resolve", "follow_up", "close"], 14),
+    (["triage", "choose", "start_mediation", "failed_session", "escalate", "resolve"], 8),
+    (["triage", "escalate", "refer", "resolve", "follow_up", "close"], 6),
+    (["triage", "escalate", "raise_to_district", "choose", "district_take", "session", "resolve"], 4),
+    (["triage", "escalate", "raise_to_district", "send_back", "resolve"], 2),
+    (["withdraw"], 5),
+]
+# The cases the district centre holds now: raised and waiting, and taken on.
+AT_THE_DISTRICT = [["triage", "escalate", "raise_to_district"],
+                   ["triage", "escalate", "raise_to_district", "choose", "district_take", "session"]]
+
+
+def build_history(*, street: Street, months: int = 14, per_month: int = 10, seed: int = 2025) -> int:
+    """Cases reported over the `months` before the recent ones (the statistics' trends and their
+    year-before comparison), each walked through the real workflow at the times it happened
+    (time-machine moves the clock; the append-only timeline is never edited), and a few cases
+    at the district centre now. Skipped when the street already has a past."""
+    now = timezone.now()
+    if Case.objects.filter(grid__community__street=street, reported_at__lt=now - timedelta(days=45)).exists():
+        return 0
+    rng = random.Random(seed)
+    people = _street_people(street)
+    roster = build_roster(street=street)  # the same demo mediators, serving this street's communities too
+    departments = build_departments()
+    paths = [path for path, weight in HISTORY for _ in range(weight)]
+    made = 0
+    for month in range(months, 0, -1):
+        # a busier winter (wages before the Spring Festival) and summer (neighbours), fewer in February
+        count = round(per_month * {1: 1.3, 2: 0.6, 7: 1.2, 8: 1.2}.get((now - timedelta(days=30 * month)).month, 1.0))
+        for _ in range(count):
+            reported_at = now - timedelta(days=30 * month + rng.randint(0, 29), hours=rng.randint(0, 12))
+            made += 1
+            _walk_past_case(street=street, people=people, roster=roster, departments=departments, rng=rng,
+                            path=rng.choice(paths), reported_at=reported_at, made=made, travel=time_machine.travel)
+    for path in AT_THE_DISTRICT:
+        made += 1
+        _walk_past_case(street=street, people=people, roster=roster, departments=departments, rng=rng, path=path,
+                        reported_at=now - timedelta(days=rng.randint(12, 20)), made=made,
+                        travel=time_machine.travel)
+    return made
+
+
+def _street_people(street: Street) -> dict:
+    """Who acts on the street's cases: per grid its worker and officer; the station, street and
+    district leaders over it."""
+    User = get_user_model()
+    street = Street.objects.select_related("district").get(pk=street.pk)  # its district may be new
+    grids = list(CommunityGrid.objects.filter(community__street=street).order_by("code"))
+    workers = people_on_grids([g.id for g in grids])
+    officers = {}
+    for grid in grids:
+        pg_ids = list(grid.police_grids.values_list("id", flat=True))
+        officers[grid.id] = next(u for users in people_on_police_grids(pg_ids).values() for u in users
+                                 if u.username.startswith("officer"))
+    leaders = {codename: User.objects.filter(**{f"{table}__permission__codename": codename, f"{table}__content_object": place})
+               .order_by("id").first()
+               for codename, table, place in [
+                   ("lead_street", "streetuserobjectpermission", street),
+                   ("lead_district", "districtuserobjectpermission", street.district),
+                   ("lead_policestation", "policestationuserobjectpermission",
+                    grids[0].police_grids.first().station)]}
+    return {"grids": [g for g in grids if workers.get(g.id)], "workers": workers, "officers": officers, "street": leaders["lead_street"],
+            "district": leaders["lead_district"], "station": leaders["lead_policestation"]}
+
+
+def _walk_past_case(*, street, people, roster, departments, rng, path, reported_at, made, travel):
+    grid = people["grids"][made % len(people["grids"])]
+    worker, officer = people["workers"][grid.id][0], people["officers"][grid.id]
+    title, category, description, side_a, side_b = STORIES[made % len(STORIES)]
+    channel = rng.choice(list(Channel))
+    building = f"{grid.community.name}{rng.randint(1, 30)}幢{rng.randint(1, 6)}单元{rng.randint(101, 1802)}室"
+    risk = rng.choices([Risk.GENERAL, Risk.SERIOUS], [80, 20])[0]
+    tier = Tier.GRID if "settle_on_spot" in path else rng.choice([Tier.GRID, Tier.POLICE_ROOM, Tier.JOINT])
+    clock = reported_at
+    latest = timezone.now() - timedelta(minutes=5)
+    with travel(clock, tick=False):
+        parties = [_party(rng, PartyRole.APPLICANT, side_a), _party(rng, PartyRole.RESPONDENT, side_b)]
+        case = workflow.create_case(actor=worker, case=Case(
+            title=title, category=category, description=description.format(addr=building), address=building,
+            grid=grid, channel=channel, risk=risk, reported_at=reported_at,
+            incident_number=f"110{reported_at:%Y%m%d}{made:05d}" if channel == Channel.INCIDENT_110 else "",
+            occurred_at=reported_at - timedelta(hours=rng.randint(1, 48))), parties=parties)
+    for action in path:
+        # the next step a few hours to a few days later, never in the future
+        clock = min(clock + timedelta(hours=rng.randint(3, 30) if action != "close" else rng.randint(170, 240)),
+                    latest)
+        with travel(clock, tick=False):
+            access.forget(officer)
+            case.refresh_from_db()
+            if action in MEDIATION_STEPS:
+                MEDIATION_STEPS[action](case=case, actor=officer, roster=roster, rng=rng, parties=parties, made=made)
+                continue
+            actor = {"raise_to_district": people["street"], "district_take": people["district"],
+                     "send_back": people["district"], "refer": people["station"], "close": worker}.get(action, officer)
+            if action == "resolve" and case.state != State.MEDIATING:
+                actor = people["district"] if case.at_district else people["station"]
+            referral = None
+            if action == "refer":
+                department = rng.choice(departments)
+                referral = {"department": department, "request": "请依职责协助处理并反馈。",
+                            "deadline": timezone.localdate() + timedelta(days=10), "contact": department.contacts.first()}
+            changes = {
+                "triage": {"category": category, "risk": risk, "tier": tier, "lead_handler": officer},
+                "escalate": {"escalation_reason": "多次调解未果，涉及多方，需所街联合兜底。"},
+                "refer": {"referred_to": referral["department"].name} if referral else {},
+                "resolve": {"resolution": "经多方联合调解，双方达成一致，责任方履行完毕。",
+                            "settled_without_agreement": not hasattr(case, "agreement")},
+                "settle_on_spot": {"resolution": "民警、网格员到场劝解，双方各退一步，当场和解。"},
+                "withdraw": {"withdrawal_reason": "当事人双方已自行和解，申请撤回。"},
+            }.get(action, {})
+            note = {"raise_to_district": "涉及多方利益，街道层面难以化解，提请区矛调中心统筹。",
+                    "send_back": "请街道牵头，会同住建部门再次组织调解，十日内反馈。",
+                    "close": "回访已确认协议履行，结案。"}.get(action, "")
+            case = workflow.run_transition(case_id=case.pk, action=action, actor=actor, version=case.version,
+                                           changes=changes, note=note, referral=referral,
+                                           team=[(worker, "grid_worker")] if action == "triage" else ())
+    return case

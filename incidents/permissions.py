@@ -1,8 +1,8 @@
 """Who may see and act on 110 incidents: by place, like cases (grids.access), never by role alone.
 
 An incident belongs to a police grid. It is seen by the officers and auxiliaries of that police
-grid, the leaders of its station, the leaders of the streets whose community grids it covers,
-and administrators. Community workers do not see dispatch records (they see the cases made of
+grid, the leaders of its station and of the station's police bureau, the leaders of the streets
+whose community grids it covers and of their district's centre, and administrators. Community workers do not see dispatch records (they see the cases made of
 them). Constant queries whatever the data size: subqueries on the grid tables.
 """
 
@@ -15,16 +15,25 @@ from grids.roles import Role
 from .models import Incident, IncidentStatus
 
 
+def _led(scope) -> Q:
+    """The police grids under the stations, bureaus, streets and districts the user leads."""
+    covering = GridLink.objects.filter(
+        Q(community_grid__community__street_id__in=scope.led_street_ids)
+        | Q(community_grid__community__street__district_id__in=scope.led_district_ids)).values("police_grid_id")
+    return (Q(station_id__in=scope.led_station_ids) | Q(station__bureau_id__in=scope.led_bureau_ids)
+            | Q(id__in=covering))
+
+
+def _leads_somewhere(scope) -> bool:
+    return bool(scope.led_station_ids or scope.led_street_ids or scope.led_bureau_ids or scope.led_district_ids)
+
+
 def _police_grid_ids(user):
     """A subquery of the police grids whose incidents the user may see (None: all of them)."""
     scope = access.scope_of(user)
     if scope.everything:
         return None
-    return PoliceGrid.objects.filter(
-        Q(id__in=scope.held_police_grid_ids) | Q(station_id__in=scope.led_station_ids)
-        | Q(id__in=GridLink.objects.filter(community_grid__community__street_id__in=scope.led_street_ids)
-            .values("police_grid_id"))
-    ).values("id")
+    return PoliceGrid.objects.filter(Q(id__in=scope.held_police_grid_ids) | _led(scope)).values("id")
 
 
 def visible_incidents(user):
@@ -42,14 +51,14 @@ def visible_police_grids(user):
 def may_see_incidents(user) -> bool:
     """Whether the incidents pages are for this user at all (no query beyond the scope)."""
     scope = access.scope_of(user)
-    return scope.everything or bool(scope.held_police_grid_ids or scope.led_station_ids or scope.led_street_ids)
+    return scope.everything or bool(scope.held_police_grid_ids) or _leads_somewhere(scope)
 
 
 def may_import(user) -> bool:
     """Officers and leaders (not auxiliaries) import their police grids' dispatch records
     (incidents/importing.py refuses each row of a police grid the importer may not see)."""
     scope = access.scope_of(user)
-    return scope.everything or bool(scope.led_station_ids or scope.led_street_ids) or any(
+    return scope.everything or _leads_somewhere(scope) or any(
         Role.OFFICER in roles for roles in scope.roles_by_grid.values())
 
 
@@ -69,9 +78,7 @@ def _caller_revealing_grid_ids(user):
     return PoliceGrid.objects.filter(
         Q(id__in=PoliceGridUserObjectPermission.objects.filter(
             user=user, permission__codename=access.OFFICER_PERM).values("content_object_id"))
-        | Q(station_id__in=scope.led_station_ids)
-        | Q(id__in=GridLink.objects.filter(community_grid__community__street_id__in=scope.led_street_ids)
-            .values("police_grid_id"))
+        | _led(scope)
     ).values("id")
 
 
