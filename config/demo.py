@@ -5,7 +5,6 @@ import random
 from datetime import timedelta
 
 import time_machine
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -211,42 +210,57 @@ def build_cases(*, street: Street, count_scale: float = 1.0, seed: int = 2026) -
                 reported_at=reported_at, occurred_at=reported_at - timedelta(hours=rng.randint(1, 72)),
             )
             parties = [_party(rng, PartyRole.APPLICANT, side_a), _party(rng, PartyRole.RESPONDENT, side_b)]
-            case = workflow.create_case(actor=reporter, case=case, parties=parties)
+            # Each step happens when it would have: logged when reported, then a few hours apart
+            # (the clock moved by time-machine; never past now).
+            clock = reported_at
+            with time_machine.travel(clock, tick=False):
+                case = workflow.create_case(actor=reporter, case=case, parties=parties)
             made += 1
             for action in PATHS[state]:
-                if action in MEDIATION_STEPS:
-                    MEDIATION_STEPS[action](case=case, actor=officer, roster=roster, rng=rng,
-                                            parties=parties, made=made)
-                    case.refresh_from_db()
-                    continue
-                actor = {"refer": stationlead}.get(action, officer)
-                if action == "resolve" and case.state in (State.ESCALATED, State.REFERRED):
-                    actor = stationlead
-                if action == "close":
-                    actor = worker
-                changes = {
-                    "triage": {"category": category, "risk": risk,
-                               "tier": rng.choice([Tier.GRID, Tier.POLICE_ROOM, Tier.JOINT]),
-                               "lead_handler": officer},
-                    "escalate": {"escalation_reason": "多次调解未果，涉及多方，需所街联合兜底。"},
-                    "refer": {"referred_to": (department := rng.choice(departments)).name},
-                    "resolve": {"resolution": "经民警、网格员联合调解，双方达成一致：责任方负责维修并赔偿损失，当场履行。",
-                                "settled_without_agreement": not hasattr(case, "agreement")},
-                    "withdraw": {"withdrawal_reason": "当事人双方已自行和解，申请撤回。"},
-                }.get(action, {})
-                access.forget(actor)
-                case = workflow.run_transition(
-                    case_id=case.pk, action=action, actor=actor, version=case.version,
-                    changes=changes,
-                    team=[(worker, "grid_worker")] if action == "triage" else (),
-                    referral={"department": department, "request": "请依职责协助处理并反馈。",
-                              "deadline": timezone.localdate() + timedelta(days=10),
-                              "contact": department.contacts.first()} if action == "refer" else None,
-                    note={"start_mediation": "约双方到社区多元化解调解室面对面调解。",
-                          "close": "回访已确认协议履行，结案。"}.get(action, ""),
-                )
+                clock = min(clock + timedelta(hours=rng.randint(2, 20)), now - timedelta(minutes=5))
+                with time_machine.travel(clock, tick=False):
+                    case = _demo_step(case=case, action=action, rng=rng, roster=roster, parties=parties, made=made,
+                                      worker=worker, officer=officer, stationlead=stationlead,
+                                      departments=departments, category=category, risk=risk)
     _build_loop(street=street, stationlead=stationlead, rng=rng)
     return made
+
+
+def _demo_step(*, case, action, rng, roster, parties, made, worker, officer, stationlead, departments,
+               category, risk):
+    """One step of a recent demo case: a mediation record, or a transition by whoever takes it."""
+    if action in MEDIATION_STEPS:
+        MEDIATION_STEPS[action](case=case, actor=officer, roster=roster, rng=rng,
+                                parties=parties, made=made)
+        case.refresh_from_db()
+        return case
+    actor = {"refer": stationlead}.get(action, officer)
+    if action == "resolve" and case.state in (State.ESCALATED, State.REFERRED):
+        actor = stationlead
+    if action == "close":
+        actor = worker
+    changes = {
+        "triage": {"category": category, "risk": risk,
+                   "tier": rng.choice([Tier.GRID, Tier.POLICE_ROOM, Tier.JOINT]),
+                   "lead_handler": officer},
+        "escalate": {"escalation_reason": "多次调解未果，涉及多方，需所街联合兜底。"},
+        "refer": {"referred_to": (department := rng.choice(departments)).name},
+        "resolve": {"resolution": "经民警、网格员联合调解，双方达成一致：责任方负责维修并赔偿损失，当场履行。",
+                    "settled_without_agreement": not hasattr(case, "agreement")},
+        "withdraw": {"withdrawal_reason": "当事人双方已自行和解，申请撤回。"},
+    }.get(action, {})
+    access.forget(actor)
+    case = workflow.run_transition(
+        case_id=case.pk, action=action, actor=actor, version=case.version,
+        changes=changes,
+        team=[(worker, "grid_worker")] if action == "triage" else (),
+        referral={"department": department, "request": "请依职责协助处理并反馈。",
+                  "deadline": timezone.localdate() + timedelta(days=10),
+                  "contact": department.contacts.first()} if action == "refer" else None,
+        note={"start_mediation": "约双方到社区多元化解调解室面对面调解。",
+              "close": "回访已确认协议履行，结案。"}.get(action, ""),
+    )
+    return case
 
 
 def _build_loop(*, street, stationlead, rng):

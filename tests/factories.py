@@ -87,7 +87,7 @@ def person(username, role, place=None):
 def build_outside_district():
     """东湖区: a second district with one small street, and its centre's leader, outside every
     临江区 scope."""
-    district = District.objects.create(name="东湖区")
+    district, _ = District.objects.get_or_create(name="东湖区")
     street = StreetFactory(name="东湖街道", prefix="东湖", district=district)
     community = CommunityFactory(street=street, name="东湖社区")
     CommunityGridFactory(community=community, name="第1网格", code="DH-01-01")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["grids", "cases", "incidents", "mediators", "config"]
+APPS = ["grids", "cases", "incidents", "mediators", "stats", "config"]
 LAYER = {app: i for i, app in enumerate(APPS)}
 
 

@@ -11,6 +11,7 @@ class ExportRecord(models.Model):
     class What(models.TextChoices):
         LEDGER = "ledger", _("Ledger of key and difficult disputes")
         REPEATS = "repeats", _("Repeat disputes and incidents")
+        STATS_REPORT = "stats_report", _("Monthly statistics report")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("user"))

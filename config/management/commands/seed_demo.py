@@ -5,6 +5,7 @@ from django.utils import translation
 from config import demo as case_demo
 from grids import demo
 from incidents.demo import build_incidents
+from stats.refresh import refresh
 
 
 class Command(BaseCommand):
@@ -23,12 +24,18 @@ class Command(BaseCommand):
             )
         translation.activate(settings.LANGUAGE_CODE)
         built = demo.build_street()
+        second = demo.build_second_street()
+        district = demo.build_district()["district"]
         cases = case_demo.build_cases(street=built["street"])
+        past = (case_demo.build_history(street=built["street"])
+                + case_demo.build_history(street=second, per_month=4, seed=2024))
         incidents = build_incidents(street=built["street"])
+        refresh()  # the statistics pages have figures from the start; the worker keeps them fresh
         self.stdout.write(self.style.SUCCESS(
             f"Demo street {built['street'].name}: {len(built['grids'])} community grids, "
             f"{len(built['police_grids'])} police grids, {len(built['workers'])} community workers, "
-            f"{cases} cases, {incidents} new 110 incidents."
+            f"{cases} cases, {incidents} new 110 incidents; {past} past cases over the last year in "
+            f"{district.name} (both streets), the statistics computed."
         ))
         self.stdout.write(f"Demo logins (password: {demo.DEMO_PASSWORD}):")
         for username, what in [
@@ -38,6 +45,9 @@ class Command(BaseCommand):
             ("officer2", "community police officer, police grid 2 (covers worker2's grid)"),
             ("stationlead", "station leader"),
             ("streetlead", "street leader"),
+            ("districtlead", "district mediation centre (both demo streets)"),
+            ("bureaulead", "district police bureau leader"),
+            ("streetlead_fh", "leader of the second street, 凤凰街道"),
             ("mediator1", "mediator"),
             ("admin", "administrator"),
         ]:

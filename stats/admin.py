@@ -1,0 +1,42 @@
+"""The statistics tables in the admin: to look at, never to edit (they are derived from the
+cases and rebuilt by `manage.py refresh_statistics`)."""
+
+from django.contrib import admin
+
+from cases.admin import ReadOnlyAdmin
+
+from .models import CaseFact, DailyRollup, GridNow, Refresh
+
+
+class DerivedAdmin(ReadOnlyAdmin):
+    show_full_result_count = False  # the tables may hold millions of rows
+    list_per_page = 50
+
+
+@admin.register(CaseFact)
+class CaseFactAdmin(DerivedAdmin):
+    list_display = ["case", "grid", "street", "reported_on", "resolved_on", "state", "accepted", "settled",
+                    "mediated", "on_time", "repeat", "computed_at"]
+    list_select_related = ["case", "grid__community", "street"]
+    list_filter = ["state", "settled", "mediated", "repeat"]
+    date_hierarchy = "reported_on"
+
+
+@admin.register(DailyRollup)
+class DailyRollupAdmin(DerivedAdmin):
+    list_display = ["day", "grid", "street", "category", "channel", "risk", "tier", "reported", "settled",
+                    "resolved"]
+    list_select_related = ["grid__community", "street"]
+    list_filter = ["category", "risk"]
+    date_hierarchy = "day"
+
+
+@admin.register(GridNow)
+class GridNowAdmin(DerivedAdmin):
+    list_display = ["grid", "community", "street", "open", "overdue", "refreshed_at"]
+    list_select_related = ["grid__community", "community", "street"]
+
+
+@admin.register(Refresh)
+class RefreshAdmin(DerivedAdmin):
+    list_display = ["started_at", "finished_at", "full", "cases", "days"]

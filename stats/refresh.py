@@ -1,0 +1,250 @@
+"""Keeping the statistics tables up to date: `refresh()` (run by the task worker every few
+minutes, `manage.py refresh_statistics`, and once at the end of seed_demo).
+
+Incremental (the usual run): the cases changed since the previous run started (less a margin
+for transactions still open then) — updated, with a new timeline event, or without a fact yet —
+get their facts recomputed; the rollup rows of every (day, grid) they touch, before and after,
+are deleted and summed again from the facts (grouped in SQL); the open and overdue cases per grid
+are counted again. All in one transaction: readers see the figures before or after, never half.
+
+Full (`full=True`, or the first run): facts for every case in batches of case ids, then the
+rollups a week at a time, each batch in its own transaction (so a rebuild of millions of cases
+never holds one huge transaction, and the figures stay readable throughout).
+
+Idempotent: running it twice gives the same rows. Two runs never overlap on PostgreSQL (an
+advisory lock: the second one skips); SQLite lets one writer at a time anyway.
+
+Known limit: a fact depends on its own case, except `repeat`, which looks at earlier cases at the
+same address; correcting an earlier case's address updates later cases' flags only at the next
+full rebuild."""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from cases.models import Case, CaseEvent
+from grids.models import CommunityGrid
+
+from . import facts
+from .models import CaseFact, DailyRollup, GridNow, Refresh
+
+MARGIN = timedelta(minutes=10)  # longer than any transaction that writes a case
+BATCH = 2000                    # cases per facts batch
+WEEK = 7                        # days per rollup batch of a full rebuild
+PAIRS_PER_QUERY = 200           # (day, grids) terms OR-ed in one statement (SQLite's expression depth)
+LOCK_KEY = 0x5354_4154          # "STAT": the PostgreSQL advisory lock of a refresh
+
+DIMENSIONS = ("grid_id", "community_id", "street_id", "district_id", "category", "channel", "risk", "tier")
+FACT_FIELDS = [f.name for f in CaseFact._meta.concrete_fields if not f.primary_key]
+LEVEL_SUMS = {name: Coalesce(Sum(name, filter=Q(settled=True)), 0) for name in facts.LEVEL_FIELDS.values()}
+COHORT_MEASURES = {
+    "reported": Count("pk"),
+    "accepted": Count("pk", filter=Q(accepted=True)),
+    "settled": Count("pk", filter=Q(settled=True)),
+    "mediated": Count("pk", filter=Q(mediated=True)),
+    "mediated_settled": Count("pk", filter=Q(mediated_settled=True)),
+    "with_due": Count("pk", filter=Q(with_due=True)),
+    "on_time": Count("pk", filter=Q(on_time=True)),
+    "settled_on_spot": Count("pk", filter=Q(settled_on_spot=True)),
+    "repeat": Count("pk", filter=Q(repeat=True)),
+    "referrals": Coalesce(Sum("referrals"), 0),
+    "referrals_answered": Coalesce(Sum("referrals_answered"), 0),
+    "triaged_n": Count("triage_seconds"),
+    "triage_seconds": Coalesce(Sum("triage_seconds"), 0),
+    "resolved_n": Count("resolve_seconds"),
+    "resolve_seconds": Coalesce(Sum("resolve_seconds"), 0),
+    **LEVEL_SUMS,
+}
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total), as incidents.importing reports
+FACTS, ROLLUPS = "facts", "rollups"
+
+
+def last_refreshed_at() -> datetime | None:
+    """When the figures were made: the start of the last refresh that finished."""
+    return (Refresh.objects.filter(finished_at__isnull=False).order_by("-started_at")
+            .values_list("started_at", flat=True).first())
+
+
+def refresh(*, full: bool = False, progress: Progress | None = None, now: datetime | None = None) -> dict:
+    """Bring the statistics tables up to date (see the module docstring). Returns what it did:
+    {"full", "cases" recomputed, "days" rebuilt, "skipped" (another refresh was running)}."""
+    now = now or timezone.now()
+    progress = progress or (lambda phase, done, total: None)
+    with _exclusive() as acquired:
+        if not acquired:
+            return {"full": full, "cases": 0, "days": 0, "skipped": True}
+        previous = (Refresh.objects.filter(finished_at__isnull=False).order_by("-started_at")
+                    .values_list("started_at", flat=True).first())
+        full = full or previous is None
+        log = Refresh.objects.create(started_at=now, full=full)
+        if full:
+            cases, days = _full(now=now, progress=progress)
+        else:
+            with transaction.atomic():
+                cases, days = _incremental(since=previous - MARGIN, now=now, progress=progress)
+        log.finished_at, log.cases, log.days = timezone.now(), cases, days
+        log.save(update_fields=["finished_at", "cases", "days"])
+    return {"full": full, "cases": cases, "days": days, "skipped": False}
+
+
+@contextmanager
+def _exclusive():
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+
+
+# --- incremental --------------------------------------------------------------------------------
+
+def changed_case_ids(since: datetime) -> set[int]:
+    """Cases changed since `since`: saved, with a timeline event, or newer than every fact."""
+    newest_fact = CaseFact.objects.aggregate(m=Max("case_id"))["m"] or 0
+    ids = set(Case.objects.filter(Q(updated_at__gte=since) | Q(id__gt=newest_fact)).values_list("id", flat=True))
+    ids.update(CaseEvent.objects.filter(at__gte=since).values_list("case_id", flat=True).distinct())
+    return ids
+
+
+def _incremental(*, since, now, progress) -> tuple[int, int]:
+    _follow_the_map()
+    ids = sorted(changed_case_ids(since))
+    touched: dict[date, set[int]] = defaultdict(set)
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start:start + BATCH]
+        for grid_id, reported_on, resolved_on in CaseFact.objects.filter(case_id__in=batch).values_list(
+                "grid_id", "reported_on", "resolved_on"):
+            _touch(touched, grid_id, reported_on, resolved_on)
+        new = facts.compute(ids=batch, now=now)
+        for fact in new:
+            _touch(touched, fact.grid_id, fact.reported_on, fact.resolved_on)
+        _save_facts(new)
+        progress(FACTS, min(start + BATCH, len(ids)), len(ids))
+    pairs = sorted(touched.items())
+    for start in range(0, len(pairs), PAIRS_PER_QUERY):
+        chunk = pairs[start:start + PAIRS_PER_QUERY]
+        _rebuild(reported=_any(chunk, "reported_on"), resolved=_any(chunk, "resolved_on"),
+                 rows=_any(chunk, "day"))
+        progress(ROLLUPS, min(start + PAIRS_PER_QUERY, len(pairs)), len(pairs))
+    _count_open(now)
+    return len(ids), len(touched)
+
+
+def _touch(touched, grid_id, *days):
+    for day in days:
+        if day is not None:
+            touched[day].add(grid_id)
+
+
+def _any(pairs: Iterable[tuple[date, set[int]]], field: str) -> Q:
+    q = Q()
+    for day, grids in pairs:
+        q |= Q(**{field: day, "grid_id__in": sorted(grids)})
+    return q
+
+
+# --- full ---------------------------------------------------------------------------------------
+
+def _full(*, now, progress) -> tuple[int, int]:
+    with transaction.atomic():
+        _follow_the_map()
+    bounds = Case.objects.aggregate(first=Min("id"), last=Max("id"), n=Count("id"))
+    done = 0
+    if bounds["n"]:
+        for first in range(bounds["first"], bounds["last"] + 1, BATCH):
+            with transaction.atomic():
+                new = facts.compute(id_range=(first, first + BATCH), now=now)
+                _save_facts(new)
+            done += len(new)
+            progress(FACTS, done, bounds["n"])
+    days = CaseFact.objects.aggregate(first=Min("reported_on"), last=Max("reported_on"),
+                                      last_resolved=Max("resolved_on"))
+    with transaction.atomic():
+        if days["first"] is None:
+            DailyRollup.objects.all().delete()
+            _count_open(now)
+            return done, 0
+        first, last = days["first"], max(days["last"], days["last_resolved"] or days["last"])
+        DailyRollup.objects.exclude(day__range=(first, last)).delete()
+    total = (last - first).days + 1
+    for offset in range(0, total, WEEK):
+        start, end = first + timedelta(days=offset), min(last, first + timedelta(days=offset + WEEK - 1))
+        with transaction.atomic():
+            _rebuild(reported=Q(reported_on__range=(start, end)), resolved=Q(resolved_on__range=(start, end)),
+                     rows=Q(day__range=(start, end)))
+        progress(ROLLUPS, (end - first).days + 1, total)
+    with transaction.atomic():
+        _count_open(now)
+    return done, total
+
+
+# --- shared steps -------------------------------------------------------------------------------
+
+def _save_facts(new: list[CaseFact]) -> None:
+    CaseFact.objects.bulk_create(new, batch_size=500, update_conflicts=True, unique_fields=["case"],
+                                 update_fields=FACT_FIELDS)
+
+
+def _rebuild(*, reported: Q, resolved: Q, rows: Q) -> None:
+    """Replace the rollup rows matching `rows` by the facts' sums: the cohort reported (facts
+    matching `reported`) and the cases resolved (facts matching `resolved`) per day and key."""
+    summed: dict[tuple, dict] = {}
+    # Annotations are named apart from the facts' own fields, which their filters read.
+    for row in (CaseFact.objects.filter(reported).values(*DIMENSIONS, day=F("reported_on"))
+                .order_by().annotate(**{f"sum_{m}": agg for m, agg in COHORT_MEASURES.items()})):
+        summed[(row["day"], *(row[d] for d in DIMENSIONS))] = {
+            **{d: row[d] for d in (*DIMENSIONS, "day")}, **{m: row[f"sum_{m}"] for m in COHORT_MEASURES}}
+    for row in (CaseFact.objects.filter(resolved).values(*DIMENSIONS, day=F("resolved_on"))
+                .order_by().annotate(sum_resolved=Count("pk"))):
+        key = (row["day"], *(row[d] for d in DIMENSIONS))
+        summed.setdefault(key, {d: row[d] for d in (*DIMENSIONS, "day")})["resolved"] = row["sum_resolved"]
+    DailyRollup.objects.filter(rows).delete()
+    DailyRollup.objects.bulk_create((DailyRollup(**row) for row in summed.values()), batch_size=1000)
+
+
+def _follow_the_map() -> None:
+    """A grid moved to another community (or a street to another district) since the last run:
+    correct the place columns of its facts and rollups in place (the grid is in every key)."""
+    was = {g: (c, s, d) for g, c, s, d in GridNow.objects.values_list("grid_id", "community_id", "street_id",
+                                                                      "district_id")}
+    for grid_id, *place in _the_map():
+        old = was.get(grid_id)
+        if old is not None and old != tuple(place):
+            columns = dict(zip(("community_id", "street_id", "district_id"), place, strict=True))
+            CaseFact.objects.filter(grid_id=grid_id).update(**columns)
+            DailyRollup.objects.filter(grid_id=grid_id).update(**columns)
+            GridNow.objects.filter(grid_id=grid_id).update(**columns)
+
+
+def _the_map():
+    return CommunityGrid.objects.values_list("id", "community_id", "community__street_id",
+                                             "community__street__district_id")
+
+
+def _count_open(now: datetime) -> None:
+    """GridNow: every grid's open and overdue cases now, and where it sits on the map."""
+    counts = {row["grid_id"]: row for row in Case.objects.open().values("grid_id").order_by().annotate(
+        n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))}
+    rows = []
+    for grid_id, community_id, street_id, district_id in _the_map():
+        row = counts.get(grid_id, {"n": 0, "late": 0})
+        rows.append(GridNow(grid_id=grid_id, community_id=community_id, street_id=street_id,
+                            district_id=district_id, open=row["n"], overdue=row["late"], refreshed_at=now))
+    GridNow.objects.exclude(grid_id__in=CommunityGrid.objects.values("id")).delete()
+    GridNow.objects.bulk_create(rows, batch_size=1000, update_conflicts=True, unique_fields=["grid"],
+                                update_fields=["community", "street", "district", "open", "overdue",
+                                               "refreshed_at"])
