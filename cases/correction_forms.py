@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grids import pickers
+
 from .choices import TeamRole
 from .corrections import CASE_FIELDS, MASKS, PARTY_FIELDS
 from .forms import DATETIME, PartyForm
@@ -115,4 +117,6 @@ class MoveGridForm(Versioned):
         super().__init__(*args, **kwargs)
         field = self.fields["grid"]
         field.queryset = grids.select_related("community").order_by("community__name", "name")
-        field.label_from_instance = lambda g: f"{g.community.name} · {g.name}"
+        field.label_from_instance = pickers.grid_label
+        # a district's or an administrator's targets are thousands of grids: a search picker
+        pickers.searchable(field, kind="grid", choices=field.queryset, data=self.data, name="grid")

@@ -3,10 +3,12 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import StringAgg, Value
 from django.forms import inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grids import pickers
 from grids.roles import Role
 
 from .choices import Category, Risk, Satisfaction, TeamRole, Tier
@@ -67,9 +69,13 @@ class CaseForm(forms.ModelForm):
     def __init__(self, *args, grids, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["grid"].queryset = grids
-        self.fields["grid"].label_from_instance = lambda g: f"{g.community.name} · {g.name}"
-        if len(grids) == 1:  # a worker with one grid need not choose it
-            self.fields["grid"].initial = grids[0].pk
+        self.fields["grid"].label_from_instance = pickers.grid_label
+        first_two = list(grids[:2])
+        if len(first_two) == 1:  # a worker with one grid need not choose it
+            self.fields["grid"].initial = first_two[0].pk
+        # an administrator or a district may log on thousands of grids: a search picker
+        pickers.searchable(self.fields["grid"], kind="grid", choices=grids, data=self.data, name="grid",
+                           initial=self.initial.get("grid") or self.fields["grid"].initial)
         if not self.is_bound:
             self.initial["intake_token"] = uuid.uuid4()
 
@@ -244,10 +250,12 @@ class ReferralFields(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Each account with its department(s), so the right one is easy to pick.
-        self.fields["contact"].queryset = self.fields["contact"].queryset.prefetch_related("departments")
+        # Each account with its department(s), so the right one is easy to pick: the names in
+        # the same query as the accounts.
+        self.fields["contact"].queryset = self.fields["contact"].queryset.annotate(
+            department_names=StringAgg("departments__name", delimiter=Value("、")))
         self.fields["contact"].label_from_instance = lambda u: "{}（{}）".format(
-            u.get_full_name() or u.username, "、".join(d.name for d in u.departments.all()) or "—")
+            u.get_full_name() or u.username, u.department_names or "—")
         if not self.is_bound:
             self.initial.setdefault("deadline", timezone.localdate() + timedelta(days=10))
 

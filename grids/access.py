@@ -13,21 +13,25 @@ The permission says both the role and the place, so an officer on police grid 1 
 community worker on grid 7 holds officer powers under police grid 1 and worker powers on grid 7,
 nothing more. Groups only label accounts (the role names in the navigation bar).
 
-`scope_of(user)` turns those rows into {community grid id: roles there} in three queries,
-whatever the data size, and caches the result on the user object for the request. What a role
-may do with a case is decided by the cases app (cases/permissions.py), from these roles.
+`scope_of(user)` turns those rows into {community grid id: roles there} in two queries,
+whatever the data size, memoised on the user object for the request and kept between requests
+in the shared cache (grids/scope_cache.py says when it goes stale). What a role may do with a
+case is decided by the cases app (cases/permissions.py), from these roles.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet, Value
 
+from . import scope_cache
 from .models import (
     CommunityGrid,
     CommunityGridUserObjectPermission,
     District,
     DistrictUserObjectPermission,
+    GridLink,
     PoliceBureauUserObjectPermission,
     PoliceGrid,
     PoliceGridUserObjectPermission,
@@ -101,94 +105,145 @@ def roles_of(user) -> frozenset[str]:
     For display and for choosing accounts, never for deciding what someone may do on a place."""
     if not user.is_authenticated:
         return frozenset()
-    cache = request_cache(user)
-    if "roles" not in cache:
-        roles = set(user.groups.values_list("name", flat=True))
-        if user.is_superuser:
-            roles.add(Role.ADMIN)
-        cache["roles"] = frozenset(roles)
-    return cache["roles"]
+    roles = _account(user).groups
+    return roles | {Role.ADMIN} if user.is_superuser else roles
 
 
 def is_admin(user) -> bool:
     return user.is_authenticated and (user.is_superuser or Role.ADMIN in roles_of(user))
 
 
-def _held_places(user) -> dict[str, set[int]]:
-    """{permission codename: ids of the places it is held on}, one query over the six tables."""
+def scope_of(user) -> Scope:
+    """Every community grid the user may see with the roles held there.
+
+    Memoised for the request; between requests kept in the shared cache (when one is
+    configured), where a change of the user's places or of the map makes it stale. Computed,
+    it costs two queries: the user's groups and places, then the grids they reach. A superuser
+    costs none, a member of the administrator group one."""
+    if not user.is_authenticated:
+        return NOBODY
+    if user.is_superuser:
+        return EVERYTHING
+    return _account(user).scope
+
+
+@dataclass(frozen=True)
+class _Account:
+    groups: frozenset[str]
+    scope: Scope
+
+
+def _account(user) -> _Account:
+    memo = request_cache(user)
+    if "account" not in memo:
+        memo["account"] = scope_cache.remember(user.pk, lambda: _compute_account(user))
+    return memo["account"]
+
+
+def _compute_account(user) -> _Account:
+    groups, held = _held_places(user)
+    if Role.ADMIN in groups:
+        return _Account(groups, EVERYTHING)
+    return _Account(groups, _scope_from(held))
+
+
+def _held_places(user) -> tuple[frozenset[str], dict[str, set[int]]]:
+    """The user's group names and {permission codename: ids of the places it is held on}: one
+    query over the group table and the six place tables (UNION ALL)."""
     tables = [
         CommunityGridUserObjectPermission, PoliceGridUserObjectPermission,
         PoliceStationUserObjectPermission, StreetUserObjectPermission,
         DistrictUserObjectPermission, PoliceBureauUserObjectPermission,
     ]
-    queries = [t.objects.filter(user=user).values_list("permission__codename", "content_object_id")
+    queries = [t.objects.filter(user_id=user.pk).order_by()
+               .values_list(Value(_PLACE), "permission__codename", "content_object_id")
                for t in tables]
-    held = defaultdict(set)
-    for codename, object_id in queries[0].union(*queries[1:], all=True):
-        held[codename].add(object_id)
-    return held
+    groups = (get_user_model().groups.through.objects.filter(user_id=user.pk).order_by()
+              .values_list(Value(_GROUP), "group__name", "group_id"))
+    names, held = set(), defaultdict(set)
+    for kind, name, object_id in groups.union(*queries, all=True).order_by():
+        if kind == _GROUP:
+            names.add(name)
+        else:
+            held[name].add(object_id)
+    return frozenset(names), held
 
 
-def scope_of(user) -> Scope:
-    """Every community grid the user may see with the roles held there. Three queries."""
-    if not user.is_authenticated:
-        return NOBODY
-    cache = request_cache(user)
-    if "scope" in cache:
-        return cache["scope"]
-    if is_admin(user):
-        scope = EVERYTHING
-    else:
-        held = _held_places(user)
-        worker_grids, streets, stations = held[WORKER_PERM], held[STREET_PERM], held[STATION_PERM]
-        districts, bureaus = held[DISTRICT_PERM], held[BUREAU_PERM]
-        police_roles = {}  # police grid id -> roles held on it
-        for codename, role in POLICE_GRID_ROLES.items():
-            for pg in held[codename]:
-                police_roles.setdefault(pg, set()).add(role)
-        roles_by_grid: dict[int, set[str]] = defaultdict(set)
-        street_ids = set()
-        if worker_grids or streets or stations or police_roles or districts or bureaus:
-            rows = CommunityGrid.objects.filter(
-                Q(id__in=worker_grids) | Q(community__street_id__in=streets)
-                | Q(community__street__district_id__in=districts)
-                | Q(police_links__police_grid_id__in=police_roles)
-                | Q(police_links__police_grid__station_id__in=stations)
-                | Q(police_links__police_grid__station__bureau_id__in=bureaus)
-            ).values_list("id", "community__street_id", "community__street__district_id",
-                          "police_links__police_grid_id", "police_links__police_grid__station_id",
-                          "police_links__police_grid__station__bureau_id")
-            for grid_id, street_id, district_id, police_grid_id, station_id, bureau_id in rows:
-                roles = roles_by_grid[grid_id]
+_GROUP, _PLACE = "g", "p"
+# Tags of the rows of the grid query: the role a community grid is reached by, or a police grid.
+_POLICE_GRID = "pg"
+
+
+def _tagged(queryset, tag: str, *columns: str):
+    return queryset.order_by().values_list(Value(tag), *columns)
+
+
+def _scope_from(held: dict[str, set[int]]) -> Scope:
+    """The scope reached from the places held, in one query: a UNION ALL of one indexed
+    selection per kind of place held (no OR across every grid, no DISTINCT), each row tagged
+    with the role it gives, plus the police grids the user may see."""
+    worker_grids, streets, stations = held[WORKER_PERM], held[STREET_PERM], held[STATION_PERM]
+    districts, bureaus = held[DISTRICT_PERM], held[BUREAU_PERM]
+    police_roles: dict[int, set[str]] = {}  # police grid id -> roles held on it
+    for codename, role in POLICE_GRID_ROLES.items():
+        for pg in held[codename]:
+            police_roles.setdefault(pg, set()).add(role)
+    grid_cols = ("id", "community__street_id")
+    link_cols = ("community_grid_id", "community_grid__community__street_id")
+    parts = []
+    links = GridLink.objects.all()
+    if worker_grids:
+        parts.append(_tagged(CommunityGrid.objects.filter(id__in=worker_grids), Role.WORKER, *grid_cols))
+        parts.append(_tagged(links.filter(community_grid_id__in=worker_grids), _POLICE_GRID,
+                             "police_grid_id", "police_grid_id"))
+    if streets:
+        parts.append(_tagged(CommunityGrid.objects.filter(community__street_id__in=streets),
+                             Role.STREET_LEADER, *grid_cols))
+        parts.append(_tagged(links.filter(community_grid__community__street_id__in=streets), _POLICE_GRID,
+                             "police_grid_id", "police_grid_id"))
+    if districts:
+        parts.append(_tagged(CommunityGrid.objects.filter(community__street__district_id__in=districts),
+                             Role.DISTRICT_LEADER, *grid_cols))
+        parts.append(_tagged(links.filter(community_grid__community__street__district_id__in=districts),
+                             _POLICE_GRID, "police_grid_id", "police_grid_id"))
+    for role in (Role.OFFICER, Role.AUXILIARY):
+        pgs = [pg for pg, roles in police_roles.items() if role in roles]
+        if pgs:
+            parts.append(_tagged(links.filter(police_grid_id__in=pgs), role, *link_cols))
+    if police_roles:  # police grids sharing a community grid with the user's own
+        parts.append(_tagged(links.filter(community_grid__police_links__police_grid_id__in=police_roles),
+                             _POLICE_GRID, "police_grid_id", "police_grid_id"))
+    if stations:
+        parts.append(_tagged(links.filter(police_grid__station_id__in=stations), Role.STATION_LEADER,
+                             *link_cols))
+        parts.append(_tagged(PoliceGrid.objects.filter(station_id__in=stations), _POLICE_GRID, "id", "id"))
+        parts.append(_tagged(links.filter(community_grid__police_links__police_grid__station_id__in=stations),
+                             _POLICE_GRID, "police_grid_id", "police_grid_id"))
+    if bureaus:
+        parts.append(_tagged(links.filter(police_grid__station__bureau_id__in=bureaus), Role.BUREAU_LEADER,
+                             *link_cols))
+        parts.append(_tagged(PoliceGrid.objects.filter(station__bureau_id__in=bureaus), _POLICE_GRID,
+                             "id", "id"))
+        parts.append(_tagged(
+            links.filter(community_grid__police_links__police_grid__station__bureau_id__in=bureaus),
+            _POLICE_GRID, "police_grid_id", "police_grid_id"))
+    roles_by_grid: dict[int, set[str]] = defaultdict(set)
+    street_ids, police_grid_ids = set(), set(police_roles)
+    if parts:
+        for tag, object_id, street_id in parts[0].union(*parts[1:], all=True).order_by():
+            if tag == _POLICE_GRID:
+                police_grid_ids.add(object_id)
+            else:
+                roles_by_grid[object_id].add(Role(tag))
                 street_ids.add(street_id)
-                if grid_id in worker_grids:
-                    roles.add(Role.WORKER)
-                if street_id in streets:
-                    roles.add(Role.STREET_LEADER)
-                if district_id is not None and district_id in districts:
-                    roles.add(Role.DISTRICT_LEADER)
-                if police_grid_id in police_roles:
-                    roles.update(police_roles[police_grid_id])
-                if station_id in stations:
-                    roles.add(Role.STATION_LEADER)
-                if bureau_id is not None and bureau_id in bureaus:
-                    roles.add(Role.BUREAU_LEADER)
-        police_grid_ids = frozenset(
-            PoliceGrid.objects.filter(
-                Q(id__in=police_roles) | Q(station_id__in=stations) | Q(station__bureau_id__in=bureaus)
-                | Q(links__community_grid_id__in=roles_by_grid)
-            ).values_list("id", flat=True).distinct()
-        ) if roles_by_grid or police_roles or stations or bureaus else frozenset()
-        scope = Scope(
-            everything=False,
-            roles_by_grid={g: frozenset(r) for g, r in roles_by_grid.items() if r},
-            police_grid_ids=police_grid_ids, street_ids=frozenset(street_ids),
-            led_street_ids=frozenset(streets), led_station_ids=frozenset(stations),
-            held_police_grid_ids=frozenset(police_roles),
-            led_district_ids=frozenset(districts), led_bureau_ids=frozenset(bureaus),
-        )
-    cache["scope"] = scope
-    return scope
+    return Scope(
+        everything=False,
+        roles_by_grid={g: frozenset(r) for g, r in roles_by_grid.items()},
+        police_grid_ids=frozenset(police_grid_ids), street_ids=frozenset(street_ids),
+        led_street_ids=frozenset(streets), led_station_ids=frozenset(stations),
+        held_police_grid_ids=frozenset(police_roles),
+        led_district_ids=frozenset(districts), led_bureau_ids=frozenset(bureaus),
+    )
 
 
 def roles_on_grid(user, grid_id: int) -> frozenset[str]:

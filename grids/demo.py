@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from . import services
+from . import scope_cache, services
 from .models import Community, CommunityGrid, District, GridLink, PoliceBureau, PoliceGrid, PoliceStation, Street
 from .roles import Role
 
@@ -162,6 +162,7 @@ def build_district() -> dict:
     bureau, _ = PoliceBureau.objects.get_or_create(name=BUREAU, defaults={"district": district})
     Street.objects.filter(name__in=[STREET[0], SECOND_STREET[0]], district=None).update(district=district)
     PoliceStation.objects.filter(name__in=[STATION, SECOND_STATION], bureau=None).update(bureau=bureau)
+    scope_cache.map_changed()  # update() sends no signal
     districtlead = _person("districtlead", "临江区矛调中心主任", password_hash)
     services.place_user(user=districtlead, role=Role.DISTRICT_LEADER, place=district)
     bureaulead = _person("bureaulead", "临江公安分局副局长", password_hash)

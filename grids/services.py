@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
-from . import access
+from . import access, scope_cache
 from .models import CommunityGrid, District, PoliceBureau, PoliceGrid, PoliceStation, Street
 from .roles import Role
 
@@ -35,6 +35,7 @@ def _permission_for(role: str, place) -> str:
 def give_role(*, user, role: str) -> None:
     """Add the user to the role's group (idempotent)."""
     user.groups.add(Group.objects.get(name=role))
+    scope_cache.user_changed(user.pk)
     access.forget(user)
 
 
@@ -44,6 +45,7 @@ def place_user(*, user, role: str, place) -> None:
     permission = _permission_for(role, place)
     give_role(user=user, role=role)
     assign_perm(permission, user, place)
+    scope_cache.user_changed(user.pk)
     access.forget(user)
 
 
@@ -51,4 +53,5 @@ def place_user(*, user, role: str, place) -> None:
 def unplace_user(*, user, role: str, place) -> None:
     """Take `user` off `place`; the role stays (they may still work elsewhere)."""
     remove_perm(_permission_for(role, place), user, place)
+    scope_cache.user_changed(user.pk)
     access.forget(user)

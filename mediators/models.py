@@ -1,6 +1,9 @@
 """The mediation supermarket (调解超市): mediators from four teams that parties choose from,
 the record of each choice on a case, the mediation sessions and the written agreement.
-Figures (load, success rate…) are computed from cases in mediators/selectors.py, never stored."""
+A mediator's figures (open load, cases mediated, successes) are columns kept by
+mediators/services.py as she is chosen and taken off cases and as her cases move between states,
+so the supermarket reads them instead of counting every choice; `services.recount_figures`
+computes them again from the cases."""
 
 from django.conf import settings
 from django.db import models
@@ -34,6 +37,9 @@ class Profession(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+FIGURES = ["open_load", "mediated", "succeeded"]
+
+
 class Mediator(models.Model):
     name = models.CharField(_("full name"), max_length=100)
     team = models.CharField(_("team"), max_length=20, choices=Team.choices)
@@ -53,12 +59,19 @@ class Mediator(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                 blank=True, related_name="mediator", verbose_name=_("user account"))
 
-    history = HistoricalRecords(m2m_fields=[communities])
+    # Kept by mediators/services.py (`_count`), never typed: see the module's docstring.
+    open_load = models.IntegerField(_("open cases"), default=0, editable=False)
+    mediated = models.IntegerField(_("cases mediated"), default=0, editable=False)
+    succeeded = models.IntegerField(_("cases mediated successfully"), default=0, editable=False)
+
+    history = HistoricalRecords(m2m_fields=[communities], excluded_fields=FIGURES)
 
     class Meta:
         verbose_name = _("mediator")
         verbose_name_plural = _("mediators")
         ordering = ["team", "name", "id"]
+        # The supermarket's page: active mediators in roster order, read by the index.
+        indexes = [models.Index(fields=["active", "team", "name", "id"], name="mediator_roster_order")]
 
     def __str__(self):
         return self.name

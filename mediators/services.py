@@ -6,6 +6,7 @@ while she is an active choice on that case: replaced, re-linked or retired ends 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -19,9 +20,10 @@ from cases.timeline import record_event
 
 from . import permissions as roster_permissions
 from .models import Agreement, MediationSession, Mediator, MediatorChoice, SessionPart, Specialty
+from .selectors import FINISHED, SUCCEEDED, recount
 
-__all__ = ["CHOOSABLE_STATES", "MediatorRefused", "choose_mediator", "record_agreement",
-           "record_session", "replace_mediator", "save_mediator", "set_active"]
+__all__ = ["CHOOSABLE_STATES", "MediatorRefused", "choose_mediator", "count_case_move", "record_agreement",
+           "record_session", "recount_figures", "replace_mediator", "save_mediator", "set_active"]
 
 
 class MediatorRefused(WorkflowError):
@@ -34,6 +36,41 @@ def open_load(mediator: Mediator) -> int:
         MediatorChoice.objects.filter(mediator=mediator, active=True, case__state__in=OPEN_STATES)
         .values("case_id").distinct().count()
     )
+
+
+def _figures_of(state) -> tuple[int, int, int]:
+    """What one case in `state` adds to each of its current mediators' open load, cases
+    mediated and successes."""
+    return int(state in OPEN_STATES), int(state in FINISHED), int(state in SUCCEEDED)
+
+
+def _count(mediator_ids, *, before=None, after=None) -> None:
+    """A case's contribution to its mediators' figures goes from state `before` to `after`
+    (None: not counted, as before a choice or after it ends). One UPDATE, in the caller's
+    transaction."""
+    old = _figures_of(before) if before else (0, 0, 0)
+    new = _figures_of(after) if after else (0, 0, 0)
+    delta = [n - o for n, o in zip(new, old, strict=True)]
+    if mediator_ids and any(delta):
+        Mediator.objects.filter(pk__in=mediator_ids).update(**{
+            name: F(name) + d for name, d in zip(("open_load", "mediated", "succeeded"), delta, strict=True) if d})
+
+
+def count_case_move(sender, instance, source, target, **kwargs) -> None:
+    """A case moved between states (django-fsm's post_transition, connected in
+    mediators/apps.py): its current mediators' figures move with it, in the transition's
+    transaction."""
+    if _figures_of(source) != _figures_of(target):
+        mediators = MediatorChoice.objects.filter(case_id=instance.pk, active=True).values_list("mediator_id", flat=True)
+        _count(list(mediators), before=source, after=target)
+
+
+def recount_figures(mediator_ids=None) -> None:
+    """Compute the figures again from the cases (all mediators, or those given): a repair after
+    cases were changed outside the workflow."""
+    ids = list(Mediator.objects.values_list("pk", flat=True)) if mediator_ids is None else list(mediator_ids)
+    for pk, f in recount(ids).items():
+        Mediator.objects.filter(pk=pk).update(open_load=f.open_load, mediated=f.mediated, succeeded=f.succeeded)
 
 
 def conflict_of_interest(mediator: Mediator, case: Case) -> str | None:
@@ -124,6 +161,7 @@ def _end_choice(choice: MediatorChoice, *, actor, reason: str) -> None:
     choice.ended_at = timezone.now()
     choice.ended_reason = reason
     choice.save(update_fields=["active", "ended_at", "ended_reason"])
+    _count([choice.mediator_id], before=choice.case.state)
     if choice.mediator.user_id:
         _revoke(choice.mediator.user, [choice.case_id])
     record_event(case=choice.case, actor=actor, kind=EventKind.MEDIATOR_REPLACED, note=reason,
@@ -161,6 +199,7 @@ def choose_mediator(*, case: Case, mediator: Mediator, actor, method: str, party
         raise ValueError("the party belongs to another case")
     choice = MediatorChoice.objects.create(case=case, mediator=mediator, party=party, method=method,
                                            reason=reason, recorded_by=actor)
+    _count([mediator.pk], after=case.state)
     if mediator.user_id:
         _grant(mediator.user, [case.pk])
         if mediator.user_id != actor.pk:  # after the grant: notify tells only those who may see the case

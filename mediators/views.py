@@ -43,17 +43,17 @@ def _case_from_query(request, action):
 
 
 def supermarket(request):
-    """调解超市: browse and filter the roster; opened from a case, choose for it."""
+    """调解超市: browse and filter the roster a page at a time; opened from a case, the best
+    matches for it first and choose for it. A fixed number of queries however many mediators."""
     case = _case_from_query(request, "choose_mediator")
     mediator_filter = MediatorFilter(request.GET, queryset=selectors.roster())  # bound: hides retired
     mediators = mediator_filter.qs
     if case is not None:
-        ranked = {s.mediator.pk: s for s in selectors.suggestions(case)}
-        mediators = sorted(mediators, key=lambda m: (-ranked[m.pk].score, m.name, m.pk)
-                           if m.pk in ranked else (1000, m.name, m.pk))
+        mediators = selectors.ranked(case, mediators)
     page = Paginator(mediators, PAGE_SIZE).get_page(request.GET.get("page"))
-    stats = selectors.figures([m.pk for m in page.object_list])
-    rows = [(m, stats[m.pk], ranked.get(m.pk) if case else None) for m in page.object_list]
+    suggestions = selectors.suggestions(case, mediators=page.object_list) if case else None
+    rows = ([(s.mediator, s.figures, s) for s in suggestions] if case else
+            [(m, selectors.Figures.of(m), None) for m in page.object_list])
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "mediators/supermarket.html", {

@@ -1,4 +1,7 @@
 import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +48,29 @@ def test_sessions_expire_after_an_idle_period(client, world, settings):
     client.force_login(world.worker1)
     client.get(reverse("cases:workbench"))
     assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE <= 8 * 3600
-    assert settings.SESSION_SAVE_EVERY_REQUEST  # each request restarts the idle clock
+    # each request restarts the idle clock, saving the session at most once per refresh interval
+    assert settings.FENGQIAO_SESSION_REFRESH_SECONDS < settings.SESSION_COOKIE_AGE / 10
+
+
+def test_a_page_that_changes_nothing_does_not_write_the_session(client, world, settings):
+    client.force_login(world.worker1)
+    url = reverse("cases:workbench")
+    client.get(url)  # the first page after signing in starts the refresh clock
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    writes = [q["sql"] for q in ctx.captured_queries
+              if "django_session" in q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert writes == []
+
+
+def test_the_idle_clock_restarts_once_the_refresh_interval_has_passed(client, world, settings):
+    client.force_login(world.worker1)
+    url = reverse("cases:workbench")
+    client.get(url)
+    expiry = Session.objects.get(session_key=client.session.session_key).expire_date
+    settings.FENGQIAO_SESSION_REFRESH_SECONDS = 0
+    client.get(url)
+    assert Session.objects.get(session_key=client.session.session_key).expire_date > expiry
 
 
 def test_password_change_keeps_the_user_signed_in(client, world):

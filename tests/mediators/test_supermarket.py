@@ -163,3 +163,67 @@ def test_profile_query_count_does_not_grow_with_cases(client, world):
         choose(case_in_state("triaged", grid=world.grid1, actor=world.officer1), world.officer1, m)
     many, sql = count_queries(client, m.get_absolute_url())
     assert few == many, "\n".join(sql)
+
+
+def test_the_figures_kept_on_each_mediator_match_the_cases(world):
+    """Chosen, replaced, retired, and her cases moving through mediation, escalation,
+    resolution and closing: the columns always equal the count from the cases."""
+    Mediator.objects.all().delete()
+    m, other = mediator("甲", capacity=9), mediator("乙", capacity=9)
+
+    def check():
+        counted = selectors.recount([m.pk, other.pk])
+        kept = selectors.figures([m.pk, other.pk])
+        for pk in (m.pk, other.pk):
+            assert (kept[pk].open_load, kept[pk].mediated, kept[pk].succeeded) == (
+                counted[pk].open_load, counted[pk].mediated, counted[pk].succeeded)
+
+    closed = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    choose(closed, world.officer1, m)
+    choose(closed, world.officer1, other)
+    check()
+    closed = act(act(closed, "start_mediation", world.officer1), "resolve", world.officer1)
+    check()
+    act(closed, "close", world.officer1)
+    check()
+    escalated = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    choose(escalated, world.officer1, m)
+    act(escalated, "escalate", world.officer1)
+    check()
+    replaced = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    services.replace_mediator(choice=choose(replaced, world.officer1, other), actor=world.officer1, reason="回避")
+    check()
+    services.set_active(actor=world.admin, mediator=m, active=False)
+    check()
+    m.refresh_from_db()
+    assert (m.open_load, m.mediated, m.succeeded) == (0, 0, 0)  # retiring ended every choice
+    Mediator.objects.filter(pk=other.pk).update(open_load=99)
+    services.recount_figures([other.pk])
+    check()
+
+
+# session, user, the scope (2), the community picker's size, the page's count and rows, their
+# specialties and communities, the bell, the navigation's streets and roster communities; for a
+# case, its grants, the case with parties, attachments and team, and the choice form's parties
+SUPERMARKET_QUERIES = {False: 12, True: 18}
+
+
+@pytest.mark.parametrize("choosing", [False, True])
+def test_supermarket_costs_the_same_few_queries_with_a_thousand_choices(client, world, choosing):
+    client.force_login(world.officer1)
+    case = case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+    url = f"{URL}?case={case.pk}" if choosing else URL
+    few, _ = count_queries(client, url)
+    specialties = []
+    for i in range(60):  # three pages
+        m = Mediator(name=f"调解员{i:03d}", team="peoples", organisation="某调委会", profession="elder",
+                     capacity=50, open_load=i % 7, mediated=i, succeeded=i // 2)
+        m.save()
+        specialties.append(Specialty(mediator=m, category="neighbour"))
+        m.communities.set([world.grid1.community])
+    Specialty.objects.bulk_create(specialties)
+    many, sql = count_queries(client, url)
+    assert few == many, "\n".join(sql)
+    assert many <= SUPERMARKET_QUERIES[choosing], "\n".join(sql)
+    response = client.get(url)
+    assert len(response.context["rows"]) == 24
