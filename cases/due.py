@@ -10,6 +10,7 @@ working days. A rule for (risk, tier) beats a rule for (risk, any tier). A deadl
 days falls at the end of its last working day.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -22,6 +23,17 @@ from .models import DueRule, LocalDay
 DEFAULT_RULES = {Risk.MAJOR: (24, DueUnit.HOURS), Risk.SERIOUS: (5, DueUnit.WORKING_DAYS),
                  Risk.GENERAL: (10, DueUnit.WORKING_DAYS)}
 MAX_SPAN_DAYS = 3 * 366  # no rule looks further ahead than this
+
+
+@functools.cache
+def _statutory_workday(day: date) -> bool:
+    # The package's tables never change while the process runs: each day is looked up once per
+    # process, not once per request (an "overdue by N working days" spans years, and a year the
+    # package does not cover answers through a slow exception).
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:  # a year the package does not cover yet
+        return day.weekday() < 5
 
 
 @dataclass(frozen=True)
@@ -41,10 +53,7 @@ class Calendar:
     def is_workday(self, day: date) -> bool:
         if day in self.local:
             return self.local[day]
-        try:
-            return chinese_calendar.is_workday(day)
-        except NotImplementedError:  # a year the package does not cover yet
-            return day.weekday() < 5
+        return _statutory_workday(day)
 
     def _year(self, year: int) -> list[int]:
         if year not in self._running:

@@ -183,10 +183,19 @@ def may_update_referral(user, referral) -> bool:
     roles = roles_on_case(user, referral.case)
     if roles & LEADERS:
         return True
-    if referral.contact_id == user.pk or referral.department.contacts.filter(pk=user.pk).exists():
+    if referral.contact_id == user.pk or referral.department_id in contact_department_ids(user):
         return True
     return (referral.contact_id is None and bool(roles & HANDLERS)
             and user.pk in (referral.sent_by_id, referral.case.lead_handler_id))
+
+
+def contact_department_ids(user) -> frozenset[int]:
+    """The departments the user is a contact account of: one query, once per request (a case
+    page asks it for each of its referrals)."""
+    cache = access.request_cache(user)
+    if "contact_departments" not in cache:
+        cache["contact_departments"] = frozenset(user.departments.values_list("id", flat=True))
+    return cache["contact_departments"]
 
 
 def refers_without_approval(user, case) -> bool:
@@ -207,6 +216,12 @@ def has_open_referral_grant(user) -> bool:
 def intake_grids(user):
     """Community grids on which the user may log a case."""
     return access.grids_where(user, *CREATE_ROLES)
+
+
+def may_create_cases(user) -> bool:
+    """Whether the user may log a case on some grid (from the scope: no query of its own)."""
+    scope = access.scope_of(user)
+    return scope.everything or bool(scope.grids_where(*CREATE_ROLES))
 
 
 def can_create_in(user, grid) -> bool:

@@ -53,17 +53,19 @@ class CaseQuerySet(models.QuerySet):
 
     def on_ledger(self, now=None, reason: str | None = None):
         """重点疑难矛盾纠纷台账: escalated or referred, open and of major risk, or open and
-        overdue — or only those of one `reason` (LedgerReason)."""
+        overdue — or only those of one `reason` (LedgerReason). Every reason is open: saying so
+        first lets the database read the open cases' indexes alone."""
         now = now or timezone.now()
+        open_cases = self.open()
         parts = {
             LedgerReason.ESCALATED: models.Q(state__in=TAKEN_UP_STATES),
             LedgerReason.MAJOR: models.Q(state__in=OPEN_STATES, risk=Risk.MAJOR),
             LedgerReason.OVERDUE: models.Q(state__in=OPEN_STATES, due_at__lt=now),
         }
         if reason is not None:
-            return self.filter(parts[reason])
-        return self.filter(parts[LedgerReason.ESCALATED] | parts[LedgerReason.MAJOR]
-                           | parts[LedgerReason.OVERDUE])
+            return open_cases.filter(parts[reason])
+        return open_cases.filter(parts[LedgerReason.ESCALATED] | parts[LedgerReason.MAJOR]
+                                 | parts[LedgerReason.OVERDUE])
 
 
 class Case(FSMModelMixin, models.Model):
@@ -133,6 +135,21 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["state", "due_at"], name="case_state_due"),
             models.Index(fields=["-updated_at"], name="case_updated"),
             models.Index(fields=["lead_handler", "state"], name="case_lead_state"),
+            # Lists (issue 14): the list's order, for everyone and per grid, per state and for open
+            # cases; the state last in the first one answers the dashboard's year from the index.
+            models.Index(fields=["-reported_at", "-id", "state"], name="case_reported"),
+            models.Index(fields=["grid", "-reported_at", "-id"], name="case_grid_reported"),
+            models.Index(fields=["state", "-reported_at", "-id"], name="case_state_reported"),
+            # Open cases are a small part of all: the ledger's order and the dashboard's counts
+            # read them alone (CaseQuerySet.on_ledger says "open" for that).
+            models.Index(fields=["-reported_at", "-id"], condition=models.Q(state__in=OPEN_STATES),
+                         name="case_open_reported"),
+            models.Index(fields=["due_at", "id"], condition=models.Q(state__in=OPEN_STATES), name="case_open_due"),
+            models.Index(fields=["grid", "state", "risk", "due_at"], condition=models.Q(state__in=OPEN_STATES),
+                         name="case_open_grid"),
+            models.Index(fields=["resolved_at", "state", "id"], name="case_resolved"),
+            # Searching words (filters.CaseFilter.search) has trigram indexes on PostgreSQL:
+            # migration 0023.
         ]
         permissions = [
             ("mediate_case", _("Mediates this case (chosen mediator)")),
@@ -387,7 +404,10 @@ class CaseEvent(models.Model):
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
+        indexes = [models.Index(fields=["case", "at"], name="event_case_at"),
+                   # the dashboard's 当场化解 this year
+                   models.Index(fields=["at", "case"], condition=models.Q(action="settle_on_spot"),
+                                name="event_settled_on_spot")]
 
     def __str__(self):
         return f"{self.case_id} {self.get_kind_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"

@@ -4,7 +4,6 @@ offers is exactly the user's capabilities (cases/permissions.py)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +28,7 @@ from ..forms import (
 )
 from ..link_forms import LinkForm
 from ..models import Case
+from ..paging import CappedPaginator
 from ..transitions import LABELS, REGISTRY
 from ..warning import Warnings
 
@@ -65,15 +65,18 @@ def workbench(request):
         "sections": sections,
         "loop": selectors.workbench_loop(user),
         "answer_form": AnswerForm(),
-        "can_create": permissions.intake_grids(user).exists(),
+        "can_create": permissions.may_create_cases(user),
     })
 
 
 def case_list(request):
-    """All visible cases, filtered, searched and paginated."""
+    """All visible cases, filtered, searched and paginated, in a fixed number of queries (the
+    count capped, a search uncounted)."""
     case_filter = CaseFilter(request.GET or None, queryset=selectors.case_list(request.user),
                              user=request.user, request=request)
-    page = Paginator(case_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # a search runs once per page, uncounted; other lists count up to the cap (cases/paging.py)
+    page = CappedPaginator(case_filter.qs, PAGE_SIZE, counted=not case_filter.searching).get_page(
+        request.GET.get("page"))
     page.object_list = Warnings().mark(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)

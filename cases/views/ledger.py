@@ -1,11 +1,11 @@
 """The leaders' pages: the ledger of key and difficult disputes, its Excel export, the
-dashboard. Only station and street leaders (and administrators) see them."""
+dashboard. Only station and street leaders (and administrators) see them. All three tolerate a
+few seconds of lag: with a streaming replica they read from it (`cases/replica.py`)."""
 
 import tempfile
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,6 +17,8 @@ from ..choices import LedgerReason
 from ..export import write_ledger
 from ..filters import CaseFilter
 from ..models import ExportRecord
+from ..paging import CappedPaginator
+from ..replica import lag_tolerant
 from ..warning import Warnings
 
 PAGE_SIZE = 50
@@ -36,11 +38,13 @@ def leaders_only(user):
         raise PermissionDenied
 
 
+@lag_tolerant
 def ledger(request):
     """重点疑难矛盾纠纷台账: escalated, major-risk and overdue cases of the leader's scope."""
     leaders_only(request.user)
     ledger_filter = LedgerFilter(request.GET, queryset=selectors.ledger(request.user), user=request.user, request=request)
-    page = Paginator(ledger_filter.qs.order_by("due_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(ledger_filter.qs.order_by("due_at", "id"), PAGE_SIZE,
+                           counted=not ledger_filter.searching).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     now = timezone.now()
@@ -50,6 +54,7 @@ def ledger(request):
     })
 
 
+@lag_tolerant
 def ledger_export(request):
     """The ledger (as filtered on screen) as an Excel file, streamed from a temporary file."""
     leaders_only(request.user)
@@ -71,6 +76,7 @@ def _filters_of(request, ledger_filter) -> dict:
             for key in ledger_filter.form.fields if key in request.GET}
 
 
+@lag_tolerant
 def dashboard(request):
     """The leaders' dashboard: every number links to the list behind it."""
     leaders_only(request.user)

@@ -7,8 +7,8 @@ the cases the user may open. The street's leaders run joint meetings, the cases'
 coordination meetings."""
 
 from django.contrib import messages
-from django.db.models import Q
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone

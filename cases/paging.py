@@ -1,0 +1,89 @@
+"""Pages of long lists that never count millions of rows.
+
+`CappedPaginator` counts at most `cap` rows (one LIMITed query: the database stops at the cap,
+whatever the number of cases); beyond it the list says "more than 10,000" and still offers the
+next pages, each fetching one row more than it shows to know whether another follows. A search
+(`counted=False`) counts nothing: it runs once per page, and the total is known only when the
+last page is reached. Templates: `includes/pagination.html`, `paginator.capped`.
+"""
+
+import math
+
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.utils.functional import cached_property
+
+COUNT_CAP = 10_000
+
+
+class CappedPage(Page):
+    """A page that knows whether another follows without knowing how many."""
+
+    def __init__(self, object_list, number, paginator, *, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self):
+        return self.more
+
+    def end_index(self):
+        return self.start_index() + len(self.object_list) - 1 if self.object_list else 0
+
+
+class CappedPaginator(Paginator):
+    """A Paginator over a queryset whose count stops at `cap` rows; `counted=False`: no count."""
+
+    cap = COUNT_CAP
+
+    def __init__(self, object_list, per_page, *, cap: int | None = None, counted: bool = True):
+        super().__init__(object_list, per_page)
+        if cap is not None:
+            self.cap = cap
+        self.counted = counted
+        self.capped = not counted  # True while the total is not known exactly
+
+    @cached_property
+    def count(self):
+        if not self.counted:
+            return 0  # learnt from the page (page() sets it)
+        found = self.object_list.order_by()[: self.cap + 1].count()
+        self.capped = found > self.cap
+        return min(found, self.cap)
+
+    @cached_property
+    def num_pages(self):
+        if self.count == 0 and not self.capped:
+            return 1 if self.allow_empty_first_page else 0
+        return max(math.ceil(self.count / self.per_page), 1)
+
+    def validate_number(self, number):
+        self.count  # noqa: B018 -- counting tells whether the total is known
+        return self._validate_number(number, math.inf if self.capped else self.num_pages)
+
+    def get_page(self, number):
+        """A page that exists: the first for a page number that is not one, the last known for
+        a page past the end (found empty only once fetched, when the total is not known)."""
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if not self.capped:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        more = len(rows) > self.per_page
+        rows = rows[: self.per_page]
+        if not rows and number > 1:
+            if not self.counted:
+                self.num_pages = 1  # get_page() falls back to the first page
+            raise EmptyPage(self.error_messages["no_results"])
+        if not self.counted:
+            # what this page tells: the exact total on the last page, a lower bound before it
+            self.count = bottom + len(rows)
+            self.capped = more
+            self.num_pages = number + more
+        return CappedPage(rows, number, self, more=more)
