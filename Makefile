@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 # The suite runs on every core (pytest-xdist); PYTEST_ARGS= runs it in one process.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: demo test install browser messages check clean
+.PHONY: demo test install browser messages replica check clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,24 @@ browser:
 test: install browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Time every page for each role at size (bench/run.py, issue 14) on PostgreSQL: grows (or keeps)
+# the database fq_bench_$(SIZE) to SIZE cases with bench/generate.py, then measures; the statistics
+# tables are filled first when empty. `make bench SIZE=1000000`; another database with
+# BENCH_DB=postgres://..., runner options with BENCH_ARGS="--repeat 5 --markdown bench.md".
+SIZE ?= 20000
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432
+BENCH_DB ?= $(BENCH_PG)/fq_bench_$(SIZE)
+BENCH_ARGS ?=
+bench: install
+	$(PY) bench/generate.py --cases $(SIZE) --db $(BENCH_DB)
+	$(PY) bench/run.py --db $(BENCH_DB) $(BENCH_ARGS)
+
+# A streaming standby of the local PostgreSQL on 127.0.0.1:5433, for the replica tests (root):
+#   make replica && FQ_REAL_REPLICA_URL=postgres://postgres@127.0.0.1:5433 \
+#     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fengqiao make test
+replica:
+	.ci/replica
 
 # Refresh the translation catalogue after changing user-facing text (needs GNU gettext).
 messages: install

@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from config.db import check_pooled_connection
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
     "cases",
     "incidents",
     "mediators",
+    "stats",
     "config",  # the composition root: seed_demo, which needs every app
 ]
 
@@ -77,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # With a streaming replica: whoever has just written reads from the primary (config/db.py).
+    "config.middleware.ReadYourWritesMiddleware",
     "config.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Roster, meeting, department and due-rule history records who made each change.
@@ -106,43 +111,57 @@ TEMPLATES = [
                 "grids.context_processors.navigation",
                 "cases.context_processors.bell",
                 "incidents.context_processors.navigation",
+                "stats.context_processors.navigation",
             ],
         },
     },
 ]
 
 # Database: SQLite file by default; PostgreSQL (psycopg 3, Django's pool) via DATABASE_URL.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=0,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Fail fast while PostgreSQL is down or unreachable: the 503 page within seconds, not a
-    # worker stuck for the default 30 s (or the operating system's TCP timeout).
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
-    if env_bool("DB_POOL", True):
-        from config.db import check_pooled_connection
-
-        DATABASES["default"]["OPTIONS"]["pool"] = {
-            "min_size": env_int("DB_POOL_MIN", 2),
-            "max_size": env_int("DB_POOL_MAX", 10),
-            # A restart kills every pooled connection: test each one before handing it out,
-            # rather than failing one request per dead connection (config/db.py).
-            "check": check_pooled_connection,
-            # Longest wait for a connection (all busy, or the database down) before giving up.
-            "timeout": env_int("DB_POOL_TIMEOUT", 5),
+def database(url: str) -> dict:
+    """One database's settings from its URL (the primary's and the replica's alike)."""
+    conf = dj_database_url.parse(url, conn_max_age=0)
+    if conf["ENGINE"] == "django.db.backends.postgresql":
+        # Fail fast while PostgreSQL is down or unreachable: the 503 page within seconds, not a
+        # worker stuck for the default 30 s (or the operating system's TCP timeout).
+        conf.setdefault("OPTIONS", {})
+        conf["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
+        # Behind pgbouncer in transaction pooling mode (README, "Scaling out"): no cursors
+        # that outlive a transaction.
+        conf["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
+        if env_bool("DB_POOL", True):
+            conf["OPTIONS"]["pool"] = {
+                "min_size": env_int("DB_POOL_MIN", 2),
+                "max_size": env_int("DB_POOL_MAX", 10),
+                # A restart kills every pooled connection: test each one before handing it out,
+                # rather than failing one request per dead connection (config/db.py).
+                "check": check_pooled_connection,
+                # Longest wait for a connection (all busy, or the database down) before giving up.
+                "timeout": env_int("DB_POOL_TIMEOUT", 5),
+            }
+    elif conf["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers work while a case is written; IMMEDIATE takes the write lock at the
+        # start of a transaction, so two writers queue instead of failing half-way.
+        conf["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
         }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers work while a case is written; IMMEDIATE takes the write lock at the
-    # start of a transaction, so two writers queue instead of failing half-way.
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
+    return conf
+
+
+DATABASES = {"default": database(os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# A PostgreSQL streaming replica of it, for reads that tolerate a few seconds of lag (statistics,
+# exports, the leaders' ledger and dashboard: `cases/replica.py`); the router (config/db.py)
+# sends everything else to the primary. Run the test suite without it: a test's rows are in its
+# own transaction on the primary, which no replica sees (the mirror only keeps a stray setting from
+# creating a test database on a read-only standby). tests/test_replica_router.py adds the alias
+# itself; tests/test_replica_streaming.py tests a real standby (FQ_REAL_REPLICA_URL).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {**database(os.environ["DATABASE_REPLICA_URL"]), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["config.db.ReplicaRouter"]
+# Someone who wrote reads only from the primary for this long afterwards (config/middleware.py).
+FENGQIAO_READ_YOUR_WRITES_SECONDS = env_int("READ_YOUR_WRITES_SECONDS", 10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -152,6 +171,9 @@ if os.environ.get("REDIS_URL"):
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
     }
+# Each user's scope (grids/scope_cache.py) is kept between requests only in a cache that every
+# process shares: per-process memory could not forget a revoked place in the other workers.
+FENGQIAO_SCOPE_CACHE = os.environ.get("SCOPE_CACHE", "default" if os.environ.get("REDIS_URL") else "")
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -170,7 +192,10 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Sessions live in the database (the app stays stateless) and end after a idle period.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 4 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Not saved on every request (a write per page): config.middleware.SessionMiddleware restarts
+# the idle clock at most once per this many seconds.
+SESSION_SAVE_EVERY_REQUEST = False
+FENGQIAO_SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 5 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("grids/", include("grids.urls")),
     path("mediators/", include("mediators.urls")),
+    path("stats/", include("stats.urls")),
     path("", include("incidents.urls")),
     path(
         "accounts/login/",
