@@ -6,7 +6,9 @@ Everyone with a place sees the statistics of the places they work in (stats.figu
 which: `default_unit`, `units_for`, `unit_from_key`): no place at all is a 403, a unit outside
 one's scope a 404 (its existence is not revealed). The pages read only the statistics tables
 (a constant number of queries whatever the period or the number of cases); the lists behind
-the figures read the cases, always through cases.permissions.visible_cases."""
+the figures read the cases, always through cases.permissions.visible_cases. Every page here
+tolerates a few seconds of lag (`lag_tolerant`): with a streaming replica configured, it may
+answer them (cases/replica.py)."""
 
 import re
 import tempfile
@@ -15,7 +17,6 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
@@ -27,6 +28,8 @@ from cases import selectors
 from cases.choices import Category, Channel, Risk, Tier
 from cases.levels import Level
 from cases.models import ExportRecord
+from cases.paging import CappedPaginator
+from cases.replica import lag_tolerant
 from cases.warning import Warnings
 from mediators.models import Mediator
 
@@ -161,6 +164,7 @@ def report_context(request, unit, period, errors) -> dict:
 
 
 @require_safe
+@lag_tolerant
 def index(request):
     """The figures of a unit for a period, with a year before, the charts behind them, the
     units one level down and the mediators."""
@@ -218,6 +222,7 @@ def segment_labels(filters: dict) -> list[str]:
 
 
 @require_safe
+@lag_tolerant
 def cases(request):
     """The cases behind a figure or a chart segment, as the case list shows them."""
     unit = unit_of(request)
@@ -231,7 +236,7 @@ def cases(request):
     except ValueError:  # a segment that cannot exist
         raise Http404 from None
     found = found.select_related(*selectors.LIST_RELATED).order_by("-reported_at", "-pk")
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = Warnings().mark(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
@@ -243,6 +248,7 @@ def cases(request):
 
 
 @require_safe
+@lag_tolerant
 def report(request):
     """月报: a unit's figures for a month against a year before, its breakdowns, the months up
     to it, the units one level down: an A4 page to print."""
@@ -255,6 +261,7 @@ def report(request):
 
 
 @require_safe
+@lag_tolerant
 def report_xlsx(request):
     """The monthly report as an Excel file (figures, breakdowns, rankings), recorded as every
     export is."""

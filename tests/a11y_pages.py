@@ -112,6 +112,11 @@ def build_data(w) -> Data:
         preview=[{"number": "J2026A11Y9", "reported_at": "2026-12-01 10:00", "caller_name": "王建国",
                   "caller_phone": "138****5678", "address": address, "kind": "纠纷", "summary": "漏水",
                   "police_grid": police_grid.code}])
+
+    # the statistics pages have figures, charts and rankings to show
+    from stats.refresh import refresh
+
+    refresh()
     return d
 
 
@@ -165,6 +170,7 @@ def page_types(d: Data) -> list[PageType]:
         PageType("meeting", reverse("cases:meeting", args=[d.meeting.pk])),
         PageType("meeting-print", reverse("cases:meeting_print", args=[d.meeting.pk])),
         PageType("street-map", d.street.get_absolute_url()),
+        PageType("street-index", reverse("grids:street_index") + "?q=街道"),
         PageType("grid", d.grid.get_absolute_url()),
         PageType("notifications", reverse("cases:notifications")),
         PageType("notification-settings", reverse("cases:notification_settings")),
@@ -176,5 +182,11 @@ def page_types(d: Data) -> list[PageType]:
         PageType("incident-import", reverse("incidents:import"), ("", post_form)),
         PageType("incident-import-preview", d.batch.get_absolute_url()),
         PageType("repeats", reverse("incidents:repeats")),
+        # statistics: the figures (with the period picker's errors), a list behind a figure, the report
+        PageType("stats", reverse("stats:index")),
+        PageType("stats-period-errors", reverse("stats:index") + "?period=custom&start=2026-02-30&end=x"),
+        PageType("stats-year", reverse("stats:index") + f"?period=year&year={timezone.localdate().year}"),
+        PageType("stats-cases", reverse("stats:cases") + "?figure=reported"),
+        PageType("stats-report", reverse("stats:report") + f"?month={timezone.localdate():%Y-%m}"),
         PageType("not-found", "/cases/999999/"),
     ]

@@ -23,6 +23,8 @@ The rule encoded here:
   for the administrator.
 * A view that takes only POST answers 405 to a GET from anyone signed in (it reveals nothing);
   so does a printed paper (the agreement, the case file: each showing is logged) to a POST.
+* Statistics (stats): nobody's unit (no place at all) is a 403; a unit outside one's places
+  (a street one does not lead, a grid one does not work on) a 404.
 * Nobody ever gets a 500.
 
 Who holds which role where (PLACED) and which per-case grants exist (GRANTED) are written out
@@ -72,11 +74,12 @@ pytestmark = pytest.mark.django_db
 # --- who --------------------------------------------------------------------------------------
 
 W, O, AUX, SL, STL, ADM = "worker", "officer", "auxiliary", "station_leader", "street_leader", "admin"
+DL, BL = "district_leader", "bureau_leader"
 MED, DEPT, VIEWER = "mediator", "department", "viewer"
-LEADERS = {SL, STL, ADM}
+LEADERS = {SL, STL, DL, BL, ADM}
 GRID_ROLES = {W, O, AUX} | LEADERS
 HANDLERS = {W, O} | LEADERS
-OPEN = {"reported", "triaged", "mediating", "escalated", "referred"}
+OPEN = {"reported", "triaged", "mediating", "escalated", "referred", "district"}
 
 PLACES = ("g1", "g2", "fh")  # world.grid1 (QF-01-01), world.grid2 (QF-01-05), world.grid_fh
 STREET = {"g1": "qf", "g2": "qf", "fh": "fh"}
@@ -95,12 +98,15 @@ PLACED = {
     "admin": {p: ADM for p in PLACES},
     "worker_fh": {"fh": W}, "officer_fh": {"fh": O},
     "stationlead_fh": {"fh": SL}, "streetlead_fh": {"fh": STL},
+    # 临江区 holds both streets (its centre's leader), 临江公安分局 both stations; 东湖区 neither.
+    "districtlead": {p: DL for p in PLACES}, "bureaulead": {p: BL for p in PLACES}, "districtlead_dh": {},
     "contact_housing": {}, "contact_labour": {},
     "med_replaced": {}, "med_relinked_old": {}, "med_relinked_new": {}, "med_retired": {},
     "partial_lead": {"g1": SL},
     "invited": {},
 }
 STREETS_LED = {"streetlead": {"qf"}, "streetlead_fh": {"fh"}, "admin": {"qf", "fh"}}
+DISTRICTS_LED = {"districtlead": {"lj"}, "districtlead_dh": {"dh"}, "admin": {"lj", "dh"}}
 
 # Per-case grants that exist when the matrix runs (the replaced, re-linked-away and retired
 # mediators' grants ended; the re-linked roster entry's new account holds one).
@@ -192,8 +198,12 @@ def can(user: str, action: str, case: str) -> bool:
     return bool(roles_on(user, case) & roles) and (states is None or state in states)
 
 
+# Roles held on places outside the matrix: 东湖区's centre leads a district of its own.
+ELSEWHERE = {"districtlead_dh": {DL}}
+
+
 def holds_anywhere(user: str, roles: set[str]) -> bool:
-    return bool(set(PLACED[user].values()) & roles)
+    return bool((set(PLACED[user].values()) | ELSEWHERE.get(user, set())) & roles)
 
 
 def is_leader(user: str) -> bool:
@@ -347,13 +357,15 @@ def on_coordination(case: str, ok: int, *, cap: str = "") -> Expect:
 # administrator — not by community workers, and not by a station leader whose own police grid
 # merely covers one of the same community grids (partial_lead).
 INCIDENT_SEEN_BY = {
-    "g1": {"officer1", "auxiliary1", "stationlead", "streetlead", "admin"},
-    "g2": {"officer2", "auxiliary2", "stationlead", "streetlead", "admin"},
-    "fh": {"officer_fh", "stationlead_fh", "streetlead_fh", "admin"},
+    "g1": {"officer1", "auxiliary1", "stationlead", "streetlead", "districtlead", "bureaulead", "admin"},
+    "g2": {"officer2", "auxiliary2", "stationlead", "streetlead", "districtlead", "bureaulead", "admin"},
+    "fh": {"officer_fh", "stationlead_fh", "streetlead_fh", "districtlead", "bureaulead", "admin"},
 }
-# The incidents pages are for whoever holds a police grid, leads a station or a street.
+# The incidents pages are for whoever holds a police grid, leads a station, a street, a police
+# bureau or a district's centre (东湖区's sees its own district's, none of these).
 SEES_INCIDENTS = {"officer1", "officer2", "auxiliary1", "auxiliary2", "stationlead", "streetlead", "admin",
-                  "officer_fh", "stationlead_fh", "streetlead_fh", "partial_lead"}
+                  "officer_fh", "stationlead_fh", "streetlead_fh", "partial_lead",
+                  "districtlead", "bureaulead", "districtlead_dh"}
 IMPORTERS = SEES_INCIDENTS - {"auxiliary1", "auxiliary2"}  # officers and leaders import
 BATCH_OWNER = {"batch@g1": "officer1"}  # an import is its uploader's (and the administrator's)
 
@@ -381,6 +393,31 @@ def for_recipient(place: str, ok: int) -> Expect:
     return lambda user: ok if user == NOTICE_RECIPIENT[place] else 404
 
 
+DISTRICT_OF = {"qf": "lj", "fh": "lj"}  # both streets of the matrix are 临江区's
+
+
+def on_unit(key: str) -> Expect:
+    """Statistics (stats.figures.unit_from_key): nobody's unit (no place) is a 403; a street is
+    seen by who leads it or its district (and the administrator), a community grid by everyone
+    placed on it; any other unit is not found (404)."""
+    kind, place = key.split("@")
+
+    def expect(user):
+        if not has_unit(user):
+            return 403
+        if kind == "street":
+            sees = place in STREETS_LED.get(user, set()) or DISTRICT_OF[place] in DISTRICTS_LED.get(user, set())
+        else:
+            sees = place in PLACED[user]
+        return 200 if sees else 404
+    return expect
+
+
+def has_unit(user: str) -> bool:
+    """Someone with a place (here or elsewhere) has statistics to see."""
+    return bool(PLACED[user]) or user in ELSEWHERE
+
+
 def on_grid(place: str) -> Expect:
     return lambda user: 200 if place in PLACED[user] else 404
 
@@ -403,16 +440,28 @@ class Row:
     data: dict = field(default_factory=dict)  # the POST body
     refusals_only: bool = False  # nobody gets through (a sub-object of another object, a step
                                  # that does not exist, a call on a resolved case)
+    unit: str = ""              # a place key whose statistics are asked for: ?unit=<kind>:<pk>
+    params: str = ""            # further query parameters, as they stand
+
+    @property
+    def keys(self) -> list[str]:
+        """The object keys the URL names (path, ?case=, ?unit=)."""
+        return [key for key in (*self.args, self.query, self.unit) if key]
 
     @property
     def id(self) -> str:
         where = ",".join(self.args) + (f"/{self.action}" if self.action else "")
-        return f"{self.name} {where}{'?case=' + self.query if self.query else ''}".strip()
+        query = "&".join(part for part in ((f"case={self.query}" if self.query else ""),
+                                           (f"unit={self.unit}" if self.unit else ""), self.params) if part)
+        return f"{self.name} {where}{'?' + query if query else ''}".strip()
 
     def url(self, objects) -> str:
         args = [objects[key].pk for key in self.args] + ([self.action] if self.action else [])
         url = reverse(self.name, args=args)
-        return f"{url}?case={objects[self.query].pk}" if self.query else url
+        query = "&".join(part for part in (
+            (f"case={objects[self.query].pk}" if self.query else ""),
+            (f"unit={self.unit.split('@')[0]}:{objects[self.unit].pk}" if self.unit else ""), self.params) if part)
+        return f"{url}?{query}" if query else url
 
     def checks(self):
         yield from (("GET", self.get), ("POST", self.post))
@@ -429,17 +478,23 @@ def table() -> list[Row]:
     rows = [
         Row("cases:workbench", get=everyone(200)),
         Row("cases:list", get=everyone(200)),
-        Row("cases:create", get=gated(lambda u: bool(PLACED[u]), 200), post=gated(lambda u: bool(PLACED[u]), 400)),
+        Row("cases:create", get=gated(lambda u: holds_anywhere(u, GRID_ROLES), 200),
+            post=gated(lambda u: holds_anywhere(u, GRID_ROLES), 400)),
         Row("cases:calls", get=everyone(200)),
         Row("cases:call_create", get=gated(may_place_calls, 200), post=gated(may_place_calls, 400)),
         Row("cases:ledger", get=gated(is_leader, 200)),
         Row("cases:ledger_export", get=gated(is_leader, 200)),
         Row("cases:dashboard", get=gated(is_leader, 200)),
         Row("cases:meetings", get=everyone(200)),  # joint meetings for leaders, coordination meetings for all
-        Row("cases:meeting_create", get=gated(lambda u: is_leader(u) and u in STREETS_LED, 200),
-            post=gated(lambda u: is_leader(u) and u in STREETS_LED, 400)),
+        Row("cases:meeting_create", get=gated(lambda u: u in STREETS_LED or u in DISTRICTS_LED, 200),
+            post=gated(lambda u: u in STREETS_LED or u in DISTRICTS_LED, 400)),
         Row("mediators:supermarket", get=everyone(200)),
         Row("mediators:create", get=gated(is_leader, 200), post=gated(is_leader, 400)),
+        # search pickers and the street index: each answers with what the user may see (an
+        # outsider finds nothing), so everyone signed in gets 200; GET only
+        Row("grids:grid_search", get=everyone(200), post=POST_ONLY, params="q=QF"),
+        Row("grids:community_search", get=everyone(200), post=POST_ONLY, params="q=社区"),
+        Row("grids:street_index", get=everyone(200), post=POST_ONLY),
         Row("cases:transition", ("triaged@g1",), action="fly",  # no such step: not found, for anyone
             post=everyone(404), refusals_only=True),
         Row("cases:call_create", query="resolved@g1",  # no calls on a resolved case
@@ -591,7 +646,7 @@ def table() -> list[Row]:
         Row("incidents:list", get=gated(lambda u: u in SEES_INCIDENTS, 200), post=POST_ONLY),  # 405: GET only
         Row("incidents:repeats", get=gated(lambda u: u in SEES_INCIDENTS, 200)),
         Row("incidents:repeats_export", get=gated(lambda u: u in SEES_INCIDENTS, 200)),
-        Row("incidents:intake_radar", get=gated(lambda u: bool(PLACED[u]), 200), post=POST_ONLY),
+        Row("incidents:intake_radar", get=gated(lambda u: holds_anywhere(u, GRID_ROLES), 200), post=POST_ONLY),
         Row("incidents:import", get=gated(lambda u: u in IMPORTERS, 200), post=gated(lambda u: u in IMPORTERS, 400)),
         Row("incidents:import_template", get=gated(lambda u: u in IMPORTERS, 200)),
         Row("incidents:import_detail", ("batch@g1",), get=on_batch("batch@g1", 200)),
@@ -609,6 +664,19 @@ def table() -> list[Row]:
             Row("incidents:case_radar", (f"mediating@{p}",), get=on_case(f"mediating@{p}", "view", 200),
                 post=POST_ONLY if first else None),
         ]
+    rows += [  # statistics: everyone with a place sees their own units' (require_safe: a POST is 405)
+        Row("stats:index", get=gated(has_unit, 200), post=POST_ONLY),
+        Row("stats:index", unit="street@qf", get=on_unit("street@qf")),
+        Row("stats:index", unit="grid@g1", get=on_unit("grid@g1")),
+        Row("stats:index", unit="grid@fh", get=on_unit("grid@fh")),
+        Row("stats:cases", params="figure=reported", get=gated(has_unit, 200), post=POST_ONLY),
+        Row("stats:cases", unit="grid@g1", params="figure=settled", get=on_unit("grid@g1")),
+        Row("stats:cases", unit="street@qf", params="figure=reported&category=neighbour", get=on_unit("street@qf")),
+        Row("stats:report", get=gated(has_unit, 200), post=POST_ONLY),
+        Row("stats:report", unit="street@qf", get=on_unit("street@qf")),
+        Row("stats:report_xlsx", get=gated(has_unit, 200)),
+        Row("stats:report_xlsx", unit="grid@g1", get=on_unit("grid@g1")),
+    ]
     if NOTIFICATIONS:
         rows += [
             Row("cases:notifications", get=everyone(200)),
@@ -643,13 +711,15 @@ FAMILIES = {
     "corrections after intake": ("cases:edit", "cases:party_add", "cases:party_edit", "cases:hand_over",
                                  "cases:move_grid", "cases:link", "cases:unlink", "cases:merge"),
     "roster, places, lists": ("mediators:create", "mediators:profile", "mediators:edit", "mediators:retire",
-                              "grids:street_map", "grids:grid_detail", "cases:workbench", "cases:list",
+                              "grids:street_map", "grids:grid_detail", "grids:street_index",
+                              "grids:grid_search", "grids:community_search", "cases:workbench", "cases:list",
                               "cases:create"),
 }
 FAMILIES["110 incidents and the radar"] = (
     "incidents:list", "incidents:repeats", "incidents:repeats_export", "incidents:intake_radar", "incidents:import",
     "incidents:import_template", "incidents:import_detail", "incidents:import_progress", "incidents:import_confirm",
     "incidents:detail", "incidents:to_case", "incidents:on_spot", "incidents:case_radar")
+FAMILIES["statistics"] = ("stats:index", "stats:cases", "stats:report", "stats:report_xlsx")
 if NOTIFICATIONS:
     FAMILIES["notifications"] = ("cases:notifications", "cases:notification_count", "cases:notifications_read",
                                  "cases:notification_settings", "cases:notification_open")
@@ -771,6 +841,17 @@ EXPLICIT = [
     ("cases:ledger", "GET", "worker1", 403),
     ("cases:ledger", "GET", "partial_lead", 200),
     ("cases:meeting_minutes meeting@qf", "POST", "stationlead", 403),
+    # statistics: no place, no statistics; a street's for who leads it, a grid's for who works on it
+    ("stats:index", "GET", "mediator1", 403),
+    ("stats:index", "GET", "contact_housing", 403),
+    ("stats:index", "GET", "worker1", 200),
+    ("stats:index ?unit=street@qf", "GET", "streetlead", 200),
+    ("stats:index ?unit=street@qf", "GET", "stationlead", 404),
+    ("stats:index ?unit=street@qf", "GET", "worker1", 404),
+    ("stats:index ?unit=grid@g1", "GET", "partial_lead", 200),
+    ("stats:index ?unit=grid@g1", "GET", "worker2", 404),
+    ("stats:index ?unit=grid@fh", "GET", "streetlead", 404),
+    ("stats:report_xlsx ?unit=grid@g1", "GET", "officer1", 200),
     # a sub-object of another case is not found, even by the administrator
     ("cases:attachment mediating@g1,attachment@fh", "GET", "admin", 404),
     ("cases:meeting_decide meeting@qf,item@fh", "POST", "admin", 404),
@@ -942,7 +1023,7 @@ def status_of(client, method, url, data):
 
 
 def checked(username, row) -> bool:
-    keys = [key for key in (*row.args, row.query) if key]
+    keys = row.keys
     return username not in NARROW or bool(keys) and all(place_of(key) in ("g1", "qf") for key in keys)
 
 
@@ -975,7 +1056,7 @@ def test_every_user_gets_exactly_the_status_the_rule_gives(matrix, family):
 
 def test_anonymous_users_are_sent_to_sign_in_everywhere(matrix):
     _users, objects = matrix
-    keys = {key for row in TABLE for key in (*row.args, row.query) if key}
+    keys = {key for row in TABLE for key in row.keys}
     assert sorted(keys - set(objects)) == [], "objects of the table the fixture does not build"
     client, login, failures = Client(), reverse("login") + "?next=", []
     for row in TABLE:
@@ -1011,11 +1092,11 @@ def test_an_id_that_does_not_exist_is_not_found(world, pk):
     administrator, who passes every gate (or the gate's own 403 / 405), never a 500."""
     client, failures = Client(), []
     client.force_login(world.admin)
-    nothing = {key: Missing(pk) for row in TABLE for key in (*row.args, row.query) if key}
+    nothing = {key: Missing(pk) for row in TABLE for key in row.keys}
     seen = set()
     for row, method, expect in checks_of(TABLE):
         shape = (row.name, method, bool(row.args), bool(row.query))
-        if shape in seen or not nothing.keys() & {*row.args, row.query}:
+        if shape in seen or not nothing.keys() & set(row.keys):
             continue
         seen.add(shape)
         expected = expect("admin") if expect("admin") in (403, 405) else 404
@@ -1039,7 +1120,7 @@ def url_names(patterns, prefix=""):
 
 def test_every_url_pattern_of_the_apps_is_in_the_table():
     apps = {name for name in url_names(get_resolver().url_patterns)
-            if name.split(":")[0] in ("cases", "mediators", "grids", "incidents")}
+            if name.split(":")[0] in ("cases", "mediators", "grids", "incidents", "stats")}
     assert apps, "no URL patterns found"
     assert sorted(apps - set(NAMES)) == [], "URL patterns missing from the access matrix"
     assert sorted(set(NAMES) - apps) == [], "the table names URL patterns that no longer exist"
@@ -1071,7 +1152,7 @@ def test_the_other_street_finds_nothing_of_qifeng(username):
     gated by role before any object, a 405 for a GET of a POST-only view); only the shared
     mediator roster's profile page opens."""
     for row, method, expect in checks_of(TABLE):
-        keys = [k for k in (*row.args, row.query) if k]
+        keys = row.keys
         if not keys or not all(place_of(k) in ("g1", "g2", "qf") for k in keys) or row.name == "mediators:profile":
             continue
         allowed = {405} if expect is POST_ONLY else {403, 404} if row.name in GATED_FIRST else {404}

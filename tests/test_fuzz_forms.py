@@ -1059,6 +1059,38 @@ def q_case_detail(s):
     return Query(s.w.streetlead, case.get_absolute_url(), params={"offer": ["escalate", "resolve", "triage"]})
 
 
+def stats_units(s):
+    return [f"street:{s.w.qifeng.pk}", f"street:{s.w.fenghuang.pk}", f"grid:{s.w.grid1.pk}", "province", "mine",
+            "community:x", "grid:99999999999999999999"]
+
+
+def q_stats(s):
+    """The statistics page's unit and period picker."""
+    url = reverse("stats:index")
+    return Query(s.w.streetlead, url, url, {"unit": stats_units(s)})
+
+
+def q_stats_cases(s):
+    """A list behind a figure or a chart segment: the parameters its links carry."""
+    s.case("mediating")
+    return Query(s.w.streetlead, reverse("stats:cases"), params={
+        "unit": stats_units(s), "figure": ["reported", "resolved", "overdue_now", "success_rate", "nothing"],
+        "period": ["month", "quarter", "year", "custom"], "month": ["2026-11", "2026-13"], "quarter": ["2026-4"],
+        "year": ["2026"], "start": ["2026-01-01"], "end": ["2026-06-30"], "category": ["neighbour", "x"],
+        "channel": ["walk_in"], "risk": ["major"], "tier": ["grid", ""], "level": ["street", "x"],
+        "by": ["resolved", "reported"], "mediator": ["1", "x"], "page": ["1", "2", "last"]},
+        fill={"figure": "reported"})
+
+
+def q_stats_report(s):
+    url = reverse("stats:report")
+    return Query(s.w.streetlead, url, url)
+
+
+def q_stats_report_xlsx(s):
+    return Query(s.w.streetlead, reverse("stats:report_xlsx"), reverse("stats:report"))
+
+
 QUERIES = {
     "cases:list": q_list,
     "cases:list (worker)": q_list_worker,
@@ -1068,6 +1100,10 @@ QUERIES = {
     "cases:call_create": q_call_create,
     "cases:calls": q_calls,
     "cases:detail": q_case_detail,
+    "stats:index": q_stats,
+    "stats:cases": q_stats_cases,
+    "stats:report": q_stats_report,
+    "stats:report_xlsx": q_stats_report_xlsx,
 }
 if exists("cases:notifications"):
     QUERIES["cases:notifications"] = lambda s: Query(s.w.worker1, reverse("cases:notifications"),
