@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from .choices import DueUnit, Risk
 from .models import DueRule, LocalDay
+from .reference import kept
 
 DEFAULT_RULES = {Risk.MAJOR: (24, DueUnit.HOURS), Risk.SERIOUS: (5, DueUnit.WORKING_DAYS),
                  Risk.GENERAL: (10, DueUnit.WORKING_DAYS)}
@@ -47,8 +48,10 @@ class Calendar:
     _running: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def load(cls, start: date, end: date) -> "Calendar":
-        return cls(dict(LocalDay.objects.filter(day__range=(start, end)).values_list("day", "is_workday")))
+    def load(cls, start: date | None = None, end: date | None = None) -> "Calendar":
+        """Every local correction (a few a year), kept for a minute per process with its running
+        totals (cases.reference); `start` and `end` are accepted for callers that name a span."""
+        return kept("calendar", lambda: cls(dict(LocalDay.objects.values_list("day", "is_workday"))))
 
     def is_workday(self, day: date) -> bool:
         if day in self.local:

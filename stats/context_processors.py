@@ -18,4 +18,4 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_sees_stats": SimpleLazyObject(lambda: default_unit(user) is not None)}
+    return {"nav_sees_stats": SimpleLazyObject(lambda: figures.has_unit(user))}

@@ -360,6 +360,14 @@ def default_unit(user) -> Unit | None:
     return _mine() if _own_grids(scope) else None
 
 
+def has_unit(user) -> bool:
+    """Whether default_unit(user) is not None, from the user's scope alone (no query): the top
+    bar asks on every page."""
+    scope = scope_of(user)
+    return bool(scope.everything or scope.led_district_ids or scope.led_bureau_ids or scope.led_street_ids
+                or scope.led_station_ids or _own_grids(scope))
+
+
 def _links(unit: Unit) -> list[tuple]:
     """(community grid, police grid, its name, station, its name) under a police unit."""
     where = {STATION: "police_grid__station_id", BUREAU: "police_grid__station__bureau_id",

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from cases import reference
 from grids import demo
 from grids.models import CommunityGrid, Street
 from grids.roles import Role
@@ -31,6 +32,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Build the demo street (and the outside street) once; each test rolls back to it."""
     with django_db_blocker.unblock():
         build_world()
+
+
+@pytest.fixture(autouse=True)
+def fresh_reference_data():
+    # The warning thresholds and local calendar are kept per process (cases.reference); a test's
+    # rolled-back rows must not reach the next test.
+    reference.forget()
+    yield
+    reference.forget()
 
 
 @pytest.fixture(autouse=True)

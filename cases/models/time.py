@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..choices import NoticeKind
+from ..reference import kept
 
 USER = settings.AUTH_USER_MODEL
 
@@ -56,7 +57,8 @@ class WarningSettings(models.Model):
 
     @classmethod
     def current(cls) -> "WarningSettings":
-        return cls.objects.order_by("pk").first() or cls()
+        """The thresholds, kept for a minute per process (cases.reference): read, never change."""
+        return kept("warning-settings", lambda: cls.objects.order_by("pk").first() or cls())
 
 
 class Notification(models.Model):

@@ -1,0 +1,44 @@
+"""Reference data that nearly every page reads and administrators rarely change: the warning
+thresholds (WarningSettings) and the local calendar (LocalDay), kept in each process for at most
+`KEEP_SECONDS` instead of two queries a page.
+
+A save or delete of either (the admin included) forgets them at once in the process that made it,
+and again when its transaction commits; the other processes of a deployment reread them within
+`KEEP_SECONDS`. Kept values are shared between requests: read them, never change them."""
+
+import threading
+import time
+from collections.abc import Callable
+
+from django.db import transaction
+
+KEEP_SECONDS = 60
+
+_kept: dict[str, tuple[float, object]] = {}
+_lock = threading.Lock()
+
+
+def kept[T](key: str, load: Callable[[], T]) -> T:
+    """The value kept under `key`, loaded with `load()` when missing or older than KEEP_SECONDS."""
+    now = time.monotonic()
+    with _lock:
+        hit = _kept.get(key)
+    if hit is not None and now - hit[0] < KEEP_SECONDS:
+        return hit[1]
+    value = load()
+    with _lock:
+        _kept[key] = (now, value)
+    return value
+
+
+def forget() -> None:
+    """Drop everything kept (this process)."""
+    with _lock:
+        _kept.clear()
+
+
+def forget_on_change(sender, **kwargs) -> None:
+    """Signal receiver: forget now (readers in this transaction see the change) and once the
+    change commits (a reader that cached the old value meanwhile does not keep it)."""
+    forget()
+    transaction.on_commit(forget)
