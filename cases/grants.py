@@ -7,7 +7,7 @@ plays on that case:
   cases.view_case             a colleague invited to read it                  -> read only
 
 Only the services that start or end the reason write these rows (mediators.services,
-cases.transitions, cases.loop). Read once per request into the shared request cache."""
+cases.transitions, cases.loop). Read with the user's places (one query, grids.access.also_read)."""
 
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -45,16 +45,16 @@ def revoke_all(*, case, reason: str) -> list:
 
 
 def roles_by_case(user) -> dict[int, frozenset[str]]:
-    """{case id: roles granted on it} for the user. One query, cached for the request."""
+    """{case id: roles granted on it} for the user: read with the user's places, in the same
+    query (grids.access.also_read, registered in cases/apps.py), cached for the request."""
     if not user.is_authenticated:
         return {}
     cache = access.request_cache(user)
     if "case_grants" not in cache:
         roles: dict[int, set[str]] = {}
-        rows = CaseUserObjectPermission.objects.filter(
-            user=user, permission__codename__in=GRANT_ROLES
-        ).values_list("content_object_id", "permission__codename")
-        for case_id, codename in rows:
-            roles.setdefault(case_id, set()).add(GRANT_ROLES[codename])
+        for codename, case_ids in access.held_objects(user).items():
+            if codename in GRANT_ROLES:
+                for case_id in case_ids:
+                    roles.setdefault(case_id, set()).add(GRANT_ROLES[codename])
         cache["case_grants"] = {case_id: frozenset(r) for case_id, r in roles.items()}
     return cache["case_grants"]

@@ -131,6 +131,27 @@ def scope_of(user) -> Scope:
 class _Account:
     groups: frozenset[str]
     scope: Scope
+    objects: dict[str, frozenset[int]] = field(default_factory=dict)  # codename -> ids (also_read)
+
+
+# Object-permission tables of higher apps read with the places (cases' per-case grants):
+# registered at start-up (AppConfig.ready) so that a page learns places and grants in one query.
+_ALSO_READ: list = []
+
+
+def also_read(table) -> None:
+    """Read `table` (a guardian user-object-permission model) with the user's places: its rows
+    come back from `held_objects`. Its saves and deletes must make the cached scope stale
+    (scope_cache.on_permission_saved_or_deleted)."""
+    if table not in _ALSO_READ:
+        _ALSO_READ.append(table)
+
+
+def held_objects(user) -> dict[str, frozenset[int]]:
+    """{codename: ids of the objects} the user holds in the tables given to `also_read`."""
+    if not user.is_authenticated:
+        return {}
+    return _account(user).objects
 
 
 def _account(user) -> _Account:
@@ -141,15 +162,17 @@ def _account(user) -> _Account:
 
 
 def _compute_account(user) -> _Account:
-    groups, held = _held_places(user)
-    if Role.ADMIN in groups:
-        return _Account(groups, EVERYTHING)
-    return _Account(groups, _scope_from(held))
+    groups, held, objects = _held_places(user)
+    objects = {codename: frozenset(ids) for codename, ids in objects.items()}
+    if Role.ADMIN in groups or user.is_superuser:
+        return _Account(groups, EVERYTHING, objects)
+    return _Account(groups, _scope_from(held), objects)
 
 
-def _held_places(user) -> tuple[frozenset[str], dict[str, set[int]]]:
-    """The user's group names and {permission codename: ids of the places it is held on}: one
-    query over the group table and the six place tables (UNION ALL)."""
+def _held_places(user) -> tuple[frozenset[str], dict[str, set[int]], dict[str, set[int]]]:
+    """The user's group names, {permission codename: ids of the places it is held on} and the
+    same for the tables given to `also_read`: one query over the group table, the six place
+    tables and those (UNION ALL)."""
     tables = [
         CommunityGridUserObjectPermission, PoliceGridUserObjectPermission,
         PoliceStationUserObjectPermission, StreetUserObjectPermission,
@@ -158,18 +181,23 @@ def _held_places(user) -> tuple[frozenset[str], dict[str, set[int]]]:
     queries = [t.objects.filter(user_id=user.pk).order_by()
                .values_list(Value(_PLACE), "permission__codename", "content_object_id")
                for t in tables]
+    queries += [t.objects.filter(user_id=user.pk).order_by()
+                .values_list(Value(_OBJECT), "permission__codename", "content_object_id")
+                for t in _ALSO_READ]
     groups = (get_user_model().groups.through.objects.filter(user_id=user.pk).order_by()
               .values_list(Value(_GROUP), "group__name", "group_id"))
-    names, held = set(), defaultdict(set)
+    names, held, objects = set(), defaultdict(set), defaultdict(set)
     for kind, name, object_id in groups.union(*queries, all=True).order_by():
         if kind == _GROUP:
             names.add(name)
-        else:
+        elif kind == _PLACE:
             held[name].add(object_id)
-    return frozenset(names), held
+        else:
+            objects[name].add(object_id)
+    return frozenset(names), held, objects
 
 
-_GROUP, _PLACE = "g", "p"
+_GROUP, _PLACE, _OBJECT = "g", "p", "o"
 # Tags of the rows of the grid query: the role a community grid is reached by, or a police grid.
 _POLICE_GRID = "pg"
 

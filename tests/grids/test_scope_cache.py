@@ -164,3 +164,22 @@ def test_tokens_move_only_when_the_transaction_commits(world, shared_cache, djan
     assert len(pending) == 1  # one bump for the user, however many rows changed
     pending[0]()
     assert world.grid_fh.pk in access.scope_of(fresh(world.worker1)).community_grid_ids
+
+
+def test_a_case_grant_given_or_ended_is_seen_on_the_next_request(client, world, shared_cache,
+                                                                 django_capture_on_commit_callbacks):
+    """Per-case grants are read with the places (one query) and kept with them: choosing a
+    mediator for a case or ending the choice shows on the mediator's next page."""
+    from cases import grants
+    from tests.factories import make_case
+
+    case = make_case(grid=world.grid_fh, actor=world.worker_fh)
+    url = case.get_absolute_url()
+    client.force_login(world.mediator1)
+    assert client.get(url).status_code == 404  # warms the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        grants.grant(user=world.mediator1, case=case, reason=grants.MEDIATOR)
+    assert client.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        grants.revoke(user=world.mediator1, case=case, reason=grants.MEDIATOR)
+    assert client.get(url).status_code == 404
