@@ -237,7 +237,8 @@ def _like(column: str) -> str:
 def floor_list(subject: Subject, *, state: str = "", q: str = "", whole: bool = False):
     """The list's page of rows: the scope, the filter or the search, newest first. A search is
     a UNION of the matching ids of each column, each restricted to the scope (so that each can
-    use its own index), with `icontains` written as the ORM writes it on PostgreSQL."""
+    use its own index), with `icontains` written as the ORM writes it on PostgreSQL; for 2
+    characters, the bigram condition of cases.filters.has_pair (served by migration 0025)."""
     where, params = _in_scope(subject.grid_ids)
     if state:
         where += " AND c.state = %s"
@@ -245,17 +246,21 @@ def floor_list(subject: Subject, *, state: str = "", q: str = "", whole: bool = 
     if q:
         scope, scope_params = _in_scope(subject.grid_ids)
         scope = scope.replace("c.", "x.")
+        if len(q) == 2 and not whole:
+            match, fragment = "fq_bigrams(UPPER({}::text)) @> ARRAY[UPPER(%s)]".format, q
+        else:
+            match, fragment = _like, f"%{q}%"
         columns = ("number", "incident_number") if whole else ("number", "incident_number", "title", "address")
-        arms = [f"SELECT x.id FROM {CASE} x WHERE {scope} AND {_like('x.' + column)}" for column in columns]
-        arm_params = [p for _column in columns for p in (*scope_params, f"%{q}%")]
+        arms = [f"SELECT x.id FROM {CASE} x WHERE {scope} AND {match('x.' + column)}" for column in columns]
+        arm_params = [p for _column in columns for p in (*scope_params, fragment)]
         if whole:  # a phone or an ID number: whole, by equality
             arms.append(f"SELECT x.id FROM {CASE} x JOIN {PARTY} p ON p.case_id = x.id WHERE {scope} "
                         "AND (p.phone = %s OR p.id_number IN (%s, %s))")
             arm_params += [*scope_params, q, q.upper(), q.lower()]
         else:
             arms.append(f"SELECT x.id FROM {CASE} x JOIN {PARTY} p ON p.case_id = x.id WHERE {scope} "
-                        f"AND {_like('p.name')}")
-            arm_params += [*scope_params, f"%{q}%"]
+                        f"AND {match('p.name')}")
+            arm_params += [*scope_params, fragment]
         where += " AND c.id IN (" + " UNION ".join(arms) + ")"
         params += arm_params
     sql = LIST_SELECT + where + f" ORDER BY c.reported_at DESC, c.id DESC LIMIT {LIST_ROWS}"

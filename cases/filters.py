@@ -2,7 +2,10 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.contrib.postgres.fields import ArrayField
+from django.db import connections
+from django.db.models import Func, Q, TextField, Value
+from django.db.models.functions import Cast, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +18,21 @@ from .models import Case, Party
 from .warning import Warnings
 
 WHOLE_NUMBER = re.compile(r"^(\+?\d[\d-]{6,19}|\d{17}[\dXx])$")  # a phone or an ID number
+SEARCHED = ("number", "incident_number", "title", "address", "parties__name")
+
+
+class Bigrams(Func):
+    """fq_bigrams(text): the 2-character substrings of a text (PostgreSQL, migration 0025)."""
+
+    function = "fq_bigrams"
+    output_field = ArrayField(TextField())
+
+
+def has_pair(field: str, pair: str):
+    """`field` contains the 2 characters `pair`, case-insensitively, as the GIN index over
+    fq_bigrams(UPPER(field::text)) answers it; the same rows as `field__icontains=pair`."""
+    pairs = Bigrams(Upper(Cast(field, TextField())))
+    return pairs.output_field.get_lookup("contains")(pairs, [Upper(Value(pair))])
 
 
 class Folding:
@@ -87,9 +105,10 @@ class CaseFilter(Folding, django_filters.FilterSet):
     def search(self, queryset, name, value):
         """The cases in `queryset` (what the user may see) matching `value`, as one subquery: a
         UNION of the matching ids of each column, each arm restricted to the user's cases, so
-        that the database serves each from an index (trigram GIN on PostgreSQL for a fragment,
-        the btree of the phone or ID number for a whole number; a grid worker's few cases by
-        their grid) and never searches the whole province for a user who sees one grid."""
+        that the database serves each from an index (on PostgreSQL trigram GIN for a fragment,
+        bigram GIN for one of 2 characters, the btree of the phone or ID number for a whole
+        number; a grid worker's few cases by their grid) and never searches the whole province
+        for a user who sees one grid."""
         value = value.strip()
         if not value:
             return queryset
@@ -108,8 +127,10 @@ class CaseFilter(Folding, django_filters.FilterSet):
             arms = [mine.filter(number__icontains=value), mine.filter(incident_number__icontains=value),
                     mine.filter(id__in=parties.values("case_id"))]
         else:
-            arms = [mine.filter(**{f"{field}__icontains": value})
-                    for field in ("number", "incident_number", "title", "address", "parties__name")]
+            # 2 characters (a given name): no trigram in them, so on PostgreSQL their bigram indexes
+            pairs = len(value) == 2 and connections[queryset.db].vendor == "postgresql"
+            arms = [mine.filter(has_pair(field, value) if pairs else Q(**{f"{field}__icontains": value}))
+                    for field in SEARCHED]
         return queryset.filter(id__in=arms[0].union(*arms[1:]))
 
     def filter_warning(self, queryset, name, value):
