@@ -9,9 +9,9 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from grids import access, scope_cache
+        from grids.reference import forget_on_change
 
         from .models import CaseUserObjectPermission, LocalDay, WarningSettings
-        from .reference import forget_on_change
 
         # per-case grants are read with the user's places, and a change makes that stale
         access.also_read(CaseUserObjectPermission)

@@ -17,9 +17,10 @@ from datetime import date, datetime, time, timedelta
 import chinese_calendar
 from django.utils import timezone
 
+from grids.reference import kept
+
 from .choices import DueUnit, Risk
 from .models import DueRule, LocalDay
-from .reference import kept
 
 DEFAULT_RULES = {Risk.MAJOR: (24, DueUnit.HOURS), Risk.SERIOUS: (5, DueUnit.WORKING_DAYS),
                  Risk.GENERAL: (10, DueUnit.WORKING_DAYS)}
@@ -50,7 +51,7 @@ class Calendar:
     @classmethod
     def load(cls, start: date | None = None, end: date | None = None) -> "Calendar":
         """Every local correction (a few a year), kept for a minute per process with its running
-        totals (cases.reference); `start` and `end` are accepted for callers that name a span."""
+        totals (grids.reference); `start` and `end` are accepted for callers that name a span."""
         return kept("calendar", lambda: cls(dict(LocalDay.objects.values_list("day", "is_workday"))))
 
     def is_workday(self, day: date) -> bool:

@@ -7,7 +7,7 @@ The rule (thresholds in WarningSettings, editable by administrators; open cases 
   blue    the rest
 Every colour comes with its reason in words: colour is never the only signal.
 
-`Warnings` takes the settings and the calendar kept per process (cases/reference.py); `of(case)` and `q(colour)`
+`Warnings` takes the settings and the calendar kept per process (grids/reference.py); `of(case)` and `q(colour)`
 (for filtering a queryset) apply the same rule.
 """
 

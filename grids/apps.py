@@ -29,3 +29,9 @@ class GridsConfig(AppConfig):
                                dispatch_uid=f"scope-user-{model.__name__}-{id(signal)}")
         m2m_changed.connect(scope_cache.on_groups_changed, sender=get_user_model().groups.through,
                             dispatch_uid="scope-groups")
+
+        # the streets' names of the top bar are kept per process (grids/reference.py)
+        from .reference import forget_on_change
+
+        for signal in (post_save, post_delete):
+            signal.connect(forget_on_change, sender=models.Street, dispatch_uid=f"reference-street-{id(signal)}")

@@ -2,8 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from cases import reference
-from grids import demo
+from grids import demo, reference
 from grids.models import CommunityGrid, Street
 from grids.roles import Role
 from mediators.demo import build_roster
@@ -36,7 +35,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def fresh_reference_data():
-    # The warning thresholds and local calendar are kept per process (cases.reference); a test's
+    # The warning thresholds and local calendar are kept per process (grids.reference); a test's
     # rolled-back rows must not reach the next test.
     reference.forget()
     yield

@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from grids.reference import kept
+
 from ..choices import NoticeKind
-from ..reference import kept
 
 USER = settings.AUTH_USER_MODEL
 
@@ -57,7 +58,7 @@ class WarningSettings(models.Model):
 
     @classmethod
     def current(cls) -> "WarningSettings":
-        """The thresholds, kept for a minute per process (cases.reference): read, never change."""
+        """The thresholds, kept for a minute per process (grids.reference): read, never change."""
         return kept("warning-settings", lambda: cls.objects.order_by("pk").first() or cls())
 
 

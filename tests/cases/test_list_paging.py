@@ -17,13 +17,13 @@ LIST, LEDGER, DASHBOARD = reverse("cases:list"), reverse("cases:ledger"), revers
 ROLES = ["worker1", "officer1", "auxiliary1", "stationlead", "streetlead", "districtlead", "admin"]
 LEADERS = ["stationlead", "streetlead", "districtlead", "admin"]
 # Whole pages, as the leaders see them (the most): the session and the user (2), the user's groups,
-# places and case grants (2, grids/access.py), the bell and the street links of the navigation
-# (2), the grid filter's choices (1), the list's count and rows (2); the warning colours' settings
-# and calendar are kept per process (cases/reference.py). The dashboard reads its figures.
-LIST_QUERIES = 9
+# places and case grants (2, grids/access.py), the bell (1), the grid filter's choices (1), the
+# list's count and rows (2); the navigation's streets and the warning colours' settings and
+# calendar are kept per process (grids/reference.py). The dashboard reads its figures.
+LIST_QUERIES = 8
 ADMIN_SAVES = 1  # an administrator's dashboard: no places to read
-LEDGER_QUERIES = 9
-DASHBOARD_QUERIES = 13
+LEDGER_QUERIES = 8
+DASHBOARD_QUERIES = 12
 
 @pytest.fixture
 def ordered(world):

@@ -1,5 +1,5 @@
 """The warning thresholds and the local calendar are read once per process, not on every page
-(cases/reference.py), yet a change made in the admin shows on the next page, and one made by
+(grids/reference.py), yet a change made in the admin shows on the next page, and one made by
 another process within a minute."""
 
 from datetime import date, datetime, time, timedelta
@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import reference
 from cases.due import Calendar, add_working_days
 from cases.models import Case, LocalDay, WarningSettings
+from grids import reference
 from tests.factories import make_case
 from tests.helpers import count_queries
 

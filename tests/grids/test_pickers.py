@@ -5,6 +5,8 @@ navigation bar links a few street maps and the street index."""
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grids import context_processors, pickers
@@ -126,3 +128,26 @@ def test_the_street_index_lists_the_streets_the_user_may_see(client, world):
     page = client.get(reverse("grids:street_index"), {"q": "凤凰"}).context["page"]
     assert list(page.object_list) == [world.fenghuang]
     assert Street.objects.count() > 1
+
+
+def test_the_navigation_reads_no_street_and_shows_a_rename_at_once(client, world):
+    """The top bar's streets come from the scope and the streets kept per process (no query a
+    page), yet a street renamed shows renamed on the next page."""
+    client.force_login(world.streetlead)
+    assert client.get(reverse("cases:workbench")).status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(reverse("cases:workbench")).content.decode()
+    assert "栖凤街道" in html and not [q for q in ctx.captured_queries if "FROM \"grids_street\" " in q["sql"]]
+    world.qifeng.name = "栖凤新街道"
+    world.qifeng.save()  # as the admin and the places workbook save it (signals: grids/apps.py)
+    assert "栖凤新街道" in client.get(reverse("cases:workbench")).content.decode()
+
+
+def test_a_street_made_by_another_process_is_in_the_navigation(client, world):
+    """A street the kept streets do not know (made by another process: no signal here) is read."""
+    from grids import reference
+
+    reference.kept("streets", lambda: {})  # as kept before the street existed
+    client.force_login(world.streetlead)
+    streets, _more = context_processors.nav_streets(world.streetlead)
+    assert [s.name for s in streets] == ["栖凤街道"]

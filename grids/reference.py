@@ -1,10 +1,12 @@
-"""Reference data that nearly every page reads and administrators rarely change: the warning
-thresholds (WarningSettings) and the local calendar (LocalDay), kept in each process for at most
-`KEEP_SECONDS` instead of two queries a page.
+"""Reference data that nearly every page reads and administrators rarely change, kept in each
+process for at most `KEEP_SECONDS` instead of a query a page: the streets' names of the top bar
+(grids.context_processors), the warning thresholds and the local calendar (cases: WarningSettings,
+LocalDay).
 
-A save or delete of either (the admin included) forgets them at once in the process that made it,
-and again when its transaction commits; the other processes of a deployment reread them within
-`KEEP_SECONDS`. Kept values are shared between requests: read them, never change them."""
+A save or delete of any of them (the admin included; receivers connected in the apps' ready())
+forgets everything kept at once in the process that made it, and again when its transaction
+commits; the other processes of a deployment reread within `KEEP_SECONDS`. Kept values are
+shared between requests: read them, never change them."""
 
 import threading
 import time
