@@ -8,10 +8,13 @@ class CasesConfig(AppConfig):
     verbose_name = _("Dispute cases")
 
     def ready(self):
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import m2m_changed
+
         from grids import access, scope_cache
         from grids.reference import forget_on_change
 
-        from .models import CaseUserObjectPermission, LocalDay, WarningSettings
+        from .models import CaseUserObjectPermission, Department, LocalDay, WarningSettings
 
         # per-case grants are read with the user's places, and a change makes that stale
         access.also_read(CaseUserObjectPermission)
@@ -19,6 +22,10 @@ class CasesConfig(AppConfig):
             signal.connect(scope_cache.on_permission_saved_or_deleted, sender=CaseUserObjectPermission,
                            dispatch_uid=f"scope-user-case-grants-{id(signal)}")
 
-        for model in (LocalDay, WarningSettings):
+        # kept per process (grids/reference.py): the warning thresholds, the calendar, the
+        # referral form's departments and contact accounts (forms.ReferralFields)
+        for model in (LocalDay, WarningSettings, Department):
             post_save.connect(forget_on_change, sender=model, dispatch_uid=f"reference-{model.__name__}-save")
             post_delete.connect(forget_on_change, sender=model, dispatch_uid=f"reference-{model.__name__}-delete")
+        for through in (Department.contacts.through, get_user_model().groups.through):
+            m2m_changed.connect(forget_on_change, sender=through, dispatch_uid=f"reference-{through.__name__}")

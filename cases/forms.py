@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids import pickers
+from grids.reference import kept
 from grids.roles import Role
 
 from .choices import Category, Risk, Satisfaction, TeamRole, Tier
@@ -234,6 +235,10 @@ class TeamMemberForm(forms.Form):
                 "role": self.cleaned_data["role"]}
 
 
+def _contact_label(user) -> str:
+    return "{}（{}）".format(user.get_full_name() or user.username, user.department_names or "—")
+
+
 class ReferralFields(forms.Form):
     """A referral to a department: the leaders' "refer" step and a handler's direct referral
     (SendReferralForm) ask the same."""
@@ -254,10 +259,18 @@ class ReferralFields(forms.Form):
         # the same query as the accounts.
         self.fields["contact"].queryset = self.fields["contact"].queryset.annotate(
             department_names=StringAgg("departments__name", delimiter=Value("、")))
-        self.fields["contact"].label_from_instance = lambda u: "{}（{}）".format(
-            u.get_full_name() or u.username, u.department_names or "—")
+        self.fields["contact"].label_from_instance = _contact_label
         if not self.is_bound:
             self.initial.setdefault("deadline", timezone.localdate() + timedelta(days=10))
+            # shown on every case page a leader or handler opens: the options kept per process
+            # (grids.reference; forgotten on a change of a department or its contacts), while a
+            # sent form is checked against the tables themselves
+            for name, choices in kept("referral-choices", self._choices).items():
+                self.fields[name].choices = choices
+
+    def _choices(self) -> dict[str, list]:
+        return {name: [(str(value), label) for value, label in self.fields[name].choices]
+                for name in ("department", "contact")}
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]

@@ -80,3 +80,21 @@ def test_a_local_holiday_counts_at_once(world):
     assert add_working_days(friday - timedelta(days=1), 1) == date(2026, 12, 7)  # Thursday + 1: Monday
     LocalDay.objects.filter(day=friday).delete()
     assert Calendar.load().is_workday(friday)
+
+
+def test_a_new_department_and_contact_are_offered_on_the_next_case_page(client, world):
+    """The referral form's options are kept per process, yet a department made (or a contact
+    account given to one) is offered on the next page."""
+    from cases.models import Department
+    from grids.roles import Role
+    from tests.factories import case_in_state, person
+
+    case = case_in_state("escalated", grid=world.grid1, actor=world.officer1)
+    client.force_login(world.streetlead)
+    assert "区城管执法局" not in client.get(case.get_absolute_url()).content.decode()
+    department = Department.objects.create(name="区城管执法局", kind="market")
+    assert "区城管执法局" in client.get(case.get_absolute_url()).content.decode()
+    contact = person("cg_contact", Role.DEPARTMENT)
+    department.contacts.add(contact)
+    assert f"{contact.get_full_name() or contact.username}（区城管执法局）" in client.get(
+        case.get_absolute_url()).content.decode()
