@@ -53,7 +53,7 @@ def test_static_files_collect_for_production(tmp_path):
 
 
 def test_sessions_are_read_from_redis_when_there_is_one_and_never_from_process_memory():
-    show = ("shell", "-c", "from django.conf import settings; print(settings.SESSION_ENGINE)")
+    show = ("shell", "--no-imports", "-c", "from django.conf import settings; print(settings.SESSION_ENGINE)")
     with_redis = run_manage(*show, REDIS_URL="redis://127.0.0.1:6379/9")
     without = run_manage(*show, REDIS_URL="")
     assert with_redis.stdout.strip() == "django.contrib.sessions.backends.cached_db", with_redis.stderr
