@@ -4,8 +4,9 @@ pg_trgm extracts no trigram from a 2-character LIKE pattern, so for one the trig
 0023 are read whole (or the table is). Here fq_bigrams(text) gives the 2-character substrings of
 a text, and a GIN index over fq_bigrams(UPPER(column::text)) answers `@> ARRAY[UPPER(fragment)]`
 (cases.filters.has_pair, used by CaseFilter.search for a fragment of exactly 2 characters).
-SQLite keeps the plain LIKE, without them. On a large live database, create the function and
-build the indexes beforehand (CREATE INDEX CONCURRENTLY, the same names): this then skips them."""
+SQLite keeps the plain LIKE, without them. The indexes are built CONCURRENTLY (the migration is
+not atomic): writes go on while they build (minutes at 10 M cases); an index a failed run left
+invalid is dropped and built again."""
 
 from django.db import migrations
 
@@ -41,8 +42,13 @@ def add_bigram_indexes(apps, schema_editor):
         return
     schema_editor.execute(FUNCTION)
     for name, table, column in BIGRAM:
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin (fq_bigrams(UPPER({column}::text)))")
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [name])
+            invalid = cursor.fetchone()
+        if invalid and invalid[0]:
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} "
+                              f"USING gin (fq_bigrams(UPPER({column}::text)))")
     # Statistics of the new expressions: without them the planner guesses every pair equally
     # frequent, and an unchanged table may wait long for autovacuum to gather them.
     schema_editor.execute("ANALYZE cases_case, cases_party")
@@ -52,11 +58,12 @@ def drop_bigram_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, _table, _column in BIGRAM:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
     schema_editor.execute("DROP FUNCTION IF EXISTS fq_bigrams(text)")
 
 
 class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY cannot run in a transaction
 
     dependencies = [
         ("cases", "0024_export_stats_report"),
