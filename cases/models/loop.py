@@ -64,6 +64,9 @@ class Referral(models.Model):
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
         ordering = ["-sent_at", "-id"]
+        # the leaders' approvals on the work bench, oldest first, without sorting every referral
+        indexes = [models.Index(fields=["sent_at", "id"], condition=models.Q(status=ReferralStatus.AWAITING),
+                                name="referral_awaiting")]
 
     def __str__(self):
         return f"{self.case.number} → {self.department}"
@@ -242,7 +245,10 @@ class FollowUp(models.Model):
         verbose_name = _("follow-up visit")
         verbose_name_plural = _("follow-up visits")
         ordering = ["due_on", "id"]
-        indexes = [models.Index(fields=["done_at", "due_on"], name="followup_open")]
+        indexes = [models.Index(fields=["done_at", "due_on"], name="followup_open"),
+                   # the work bench's visits due, first due first, without sorting every open one
+                   models.Index(fields=["due_on", "id"], condition=models.Q(done_at__isnull=True),
+                                name="followup_pending_due")]
 
     def __str__(self):
         return f"{self.case.number} {self.due_on}"
