@@ -33,6 +33,8 @@ def test_a_serious_risk_referral_reaches_the_department_once_the_station_leader_
     form.locator("[name=send_referral-department]").select_option(label="区住建局")
     form.locator("[name=send_referral-request]").fill("楼上违规改动承重墙，请住建部门现场鉴定并责令整改")
     form.locator("[name=send_referral-contact]").select_option(value=str(contact.pk))
+    form.scroll_into_view_if_needed()
+    screenshot(officer, "referral-form-filled-desktop")
     with officer.expect_navigation():
         form.get_by_role("button", name="转办").click()
     expect(officer.locator(".alert-success")).to_be_visible()  # sent, back on the case page
