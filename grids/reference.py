@@ -40,7 +40,12 @@ def forget() -> None:
 
 
 def forget_on_change(sender, **kwargs) -> None:
-    """Signal receiver: forget now (readers in this transaction see the change) and once the
-    change commits (a reader that cached the old value meanwhile does not keep it)."""
+    """Signal receiver (post_save, post_delete, m2m_changed): forget now (readers in this
+    transaction see the change) and once the change commits (a reader that cached the old value
+    meanwhile does not keep it); once per transaction, however many rows change."""
+    if not kwargs.get("action", "post_").startswith("post_"):  # m2m_changed's pre_add etc.
+        return
     forget()
-    transaction.on_commit(forget)
+    connection = transaction.get_connection()
+    if not (connection.in_atomic_block and any(func is forget for _ids, func, _robust in connection.run_on_commit)):
+        transaction.on_commit(forget)

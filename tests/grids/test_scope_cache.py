@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from grids import access, services
+from grids import access, scope_cache, services
 from grids.models import CommunityGridUserObjectPermission, GridLink, PoliceGrid
 from grids.roles import Role
 
@@ -161,8 +161,9 @@ def test_tokens_move_only_when_the_transaction_commits(world, shared_cache, djan
     with django_capture_on_commit_callbacks(execute=False) as pending:
         services.place_user(user=world.worker1, role=Role.WORKER, place=world.grid_fh)
     assert shared_cache.get_many(["fq:scope:map", f"fq:scope:user:{world.worker1.pk}"]) == before
-    assert len(pending) == 1  # one bump for the user, however many rows changed
-    pending[0]()
+    bumps = [func for func in pending if isinstance(func, scope_cache._Bump)]
+    assert len(bumps) == 1  # one bump for the user, however many rows changed
+    bumps[0]()
     assert world.grid_fh.pk in access.scope_of(fresh(world.worker1)).community_grid_ids
 
 
