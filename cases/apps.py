@@ -9,10 +9,9 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import m2m_changed
 
         from grids import access, scope_cache
-        from grids.reference import forget_on_change
+        from grids.reference import forget_on_changes_to
 
         from .models import CaseUserObjectPermission, Department, LocalDay, WarningSettings
 
@@ -24,8 +23,5 @@ class CasesConfig(AppConfig):
 
         # kept per process (grids/reference.py): the warning thresholds, the calendar, the
         # referral form's departments and contact accounts (forms.ReferralFields)
-        for model in (LocalDay, WarningSettings, Department):
-            post_save.connect(forget_on_change, sender=model, dispatch_uid=f"reference-{model.__name__}-save")
-            post_delete.connect(forget_on_change, sender=model, dispatch_uid=f"reference-{model.__name__}-delete")
-        for through in (Department.contacts.through, get_user_model().groups.through):
-            m2m_changed.connect(forget_on_change, sender=through, dispatch_uid=f"reference-{through.__name__}")
+        forget_on_changes_to(LocalDay, WarningSettings, Department,
+                             through=(Department.contacts.through, get_user_model().groups.through))

@@ -49,9 +49,9 @@ class Calendar:
     _running: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def load(cls, start: date | None = None, end: date | None = None) -> "Calendar":
+    def load(cls) -> "Calendar":
         """Every local correction (a few a year), kept for a minute per process with its running
-        totals (grids.reference); `start` and `end` are accepted for callers that name a span."""
+        totals (grids.reference)."""
         return kept("calendar", lambda: cls(dict(LocalDay.objects.values_list("day", "is_workday"))))
 
     def is_workday(self, day: date) -> bool:
@@ -81,7 +81,7 @@ def add_working_days(day: date, n: int, calendar: Calendar | None = None) -> dat
     """The n-th working day after `day` (n ≥ 1; `day` itself does not count)."""
     if n < 1:
         raise ValueError("n must be at least 1")
-    calendar = calendar or Calendar.load(day, day + timedelta(days=MAX_SPAN_DAYS))
+    calendar = calendar or Calendar.load()
     current, counted = day, 0
     while counted < n:
         current += timedelta(days=1)
@@ -98,7 +98,7 @@ def working_days_between(start: date, end: date, calendar: Calendar | None = Non
         return 0
     if end < start:
         return -working_days_between(end, start, calendar)
-    calendar = calendar or Calendar.load(start, end)
+    calendar = calendar or Calendar.load()
     return calendar.count_between(start, end)
 
 

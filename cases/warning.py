@@ -12,7 +12,7 @@ Every colour comes with its reason in words: colour is never the only signal.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from django.db.models import Q
 from django.utils import timezone
@@ -21,8 +21,6 @@ from django.utils.translation import gettext as _
 from .choices import OPEN_STATES, Risk, Warning
 from .due import Calendar, add_working_days, working_days_between
 from .models import WarningSettings
-
-LOOK_BACK_DAYS = 3 * 366  # "overdue by N working days" is counted at most this far back
 
 
 @dataclass(frozen=True)
@@ -44,9 +42,7 @@ class Warnings:
         self.now = now or timezone.now()
         self.today = timezone.localdate(self.now)
         self.settings = WarningSettings.current()
-        span = max(self.settings.yellow_working_days, self.settings.orange_working_days, 1)
-        self.calendar = Calendar.load(self.today - timedelta(days=LOOK_BACK_DAYS),
-                                      self.today + timedelta(days=span * 7 + 30))
+        self.calendar = Calendar.load()
         self.orange_until = self._until(self.settings.orange_working_days)
         self.yellow_until = self._until(self.settings.yellow_working_days)
 

@@ -31,7 +31,6 @@ class GridsConfig(AppConfig):
                             dispatch_uid="scope-groups")
 
         # the streets' names of the top bar are kept per process (grids/reference.py)
-        from .reference import forget_on_change
+        from .reference import forget_on_changes_to
 
-        for signal in (post_save, post_delete):
-            signal.connect(forget_on_change, sender=models.Street, dispatch_uid=f"reference-street-{id(signal)}")
+        forget_on_changes_to(models.Street)

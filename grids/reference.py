@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 KEEP_SECONDS = 60
 
@@ -37,6 +38,16 @@ def forget() -> None:
     """Drop everything kept (this process)."""
     with _lock:
         _kept.clear()
+
+
+def forget_on_changes_to(*models, through=()) -> None:
+    """Connect `forget_on_change` to the saves and deletes of `models` and the changes of the
+    many-to-many tables `through` (called from the apps' ready())."""
+    for model in models:
+        for signal in (post_save, post_delete):
+            signal.connect(forget_on_change, sender=model, dispatch_uid=f"reference-{model.__name__}-{id(signal)}")
+    for table in through:
+        m2m_changed.connect(forget_on_change, sender=table, dispatch_uid=f"reference-{table.__name__}")
 
 
 def forget_on_change(sender, **kwargs) -> None:
