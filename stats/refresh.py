@@ -7,9 +7,13 @@ get their facts recomputed; the rollup rows of every (day, grid) they touch, bef
 are deleted and summed again from the facts (grouped in SQL); the open and overdue cases per grid
 are counted again. All in one transaction: readers see the figures before or after, never half.
 
-Full (`full=True`, or the first run): facts for every case in batches of case ids, then the
-rollups a week at a time, each batch in its own transaction (so a rebuild of millions of cases
-never holds one huge transaction, and the figures stay readable throughout).
+Full (`full=True`, or the first run): facts for every case in batches of case ids (on PostgreSQL
+computed and written by the database, stats.facts.write), then the rollups a month at a time, each
+batch in its own transaction (so a rebuild of millions of cases never holds one huge transaction,
+and the figures stay readable throughout).
+
+The rollups are summed in the database (one INSERT … SELECT … GROUP BY per batch of days), by the
+incremental and the full path alike.
 
 Idempotent: running it twice gives the same rows. Two runs never overlap on PostgreSQL (an
 advisory lock: the second one skips); SQLite lets one writer at a time anyway.
@@ -24,8 +28,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent
@@ -35,32 +38,41 @@ from . import facts
 from .models import CaseFact, DailyRollup, GridNow, Refresh
 
 MARGIN = timedelta(minutes=10)  # longer than any transaction that writes a case
-BATCH = 2000                    # cases per facts batch
-WEEK = 7                        # days per rollup batch of a full rebuild
+BATCH = 2000                    # cases per facts batch computed in Python
+DATABASE_BATCH = 10_000         # cases per facts batch computed by PostgreSQL (stats.facts.write)
+ROLLUP_DAYS = 31                # days per rollup batch of a full rebuild
 PAIRS_PER_QUERY = 200           # (day, grids) terms OR-ed in one statement (SQLite's expression depth)
 LOCK_KEY = 0x5354_4154          # "STAT": the PostgreSQL advisory lock of a refresh
 
 DIMENSIONS = ("grid_id", "community_id", "street_id", "district_id", "category", "channel", "risk", "tier")
 FACT_FIELDS = [f.name for f in CaseFact._meta.concrete_fields if not f.primary_key]
-LEVEL_SUMS = {name: Coalesce(Sum(name, filter=Q(settled=True)), 0) for name in facts.LEVEL_FIELDS.values()}
+# What a rollup row sums over the cohort of its day (SQL on the facts' columns); `resolved` counts
+# the facts resolved that day.
 COHORT_MEASURES = {
-    "reported": Count("pk"),
-    "accepted": Count("pk", filter=Q(accepted=True)),
-    "settled": Count("pk", filter=Q(settled=True)),
-    "mediated": Count("pk", filter=Q(mediated=True)),
-    "mediated_settled": Count("pk", filter=Q(mediated_settled=True)),
-    "with_due": Count("pk", filter=Q(with_due=True)),
-    "on_time": Count("pk", filter=Q(on_time=True)),
-    "settled_on_spot": Count("pk", filter=Q(settled_on_spot=True)),
-    "repeat": Count("pk", filter=Q(repeat=True)),
-    "referrals": Coalesce(Sum("referrals"), 0),
-    "referrals_answered": Coalesce(Sum("referrals_answered"), 0),
-    "triaged_n": Count("triage_seconds"),
-    "triage_seconds": Coalesce(Sum("triage_seconds"), 0),
-    "resolved_n": Count("resolve_seconds"),
-    "resolve_seconds": Coalesce(Sum("resolve_seconds"), 0),
-    **LEVEL_SUMS,
+    "reported": "COUNT(*)",
+    **{flag: f"COUNT(*) FILTER (WHERE {flag})" for flag in (
+        "accepted", "settled", "mediated", "mediated_settled", "with_due", "on_time", "settled_on_spot", "repeat")},
+    "referrals": "COALESCE(SUM(referrals), 0)",
+    "referrals_answered": "COALESCE(SUM(referrals_answered), 0)",
+    "triaged_n": "COUNT(triage_seconds)",
+    "triage_seconds": "COALESCE(SUM(triage_seconds), 0)",
+    "resolved_n": "COUNT(resolve_seconds)",
+    "resolve_seconds": "COALESCE(SUM(resolve_seconds), 0)",
+    **{name: f"COALESCE(SUM({name}) FILTER (WHERE settled), 0)" for name in facts.LEVEL_FIELDS.values()},
 }
+_KEY = ", ".join(DIMENSIONS)
+ROLLUP_SQL = f"""
+INSERT INTO {DailyRollup._meta.db_table} (day, {_KEY}, {", ".join(COHORT_MEASURES)}, resolved)
+SELECT day, {_KEY}, {", ".join(f"SUM({m})" for m in (*COHORT_MEASURES, "resolved"))}
+FROM (
+  SELECT reported_on AS day, {_KEY}, {", ".join(f"{sql} AS {m}" for m, sql in COHORT_MEASURES.items())}, 0 AS resolved
+  FROM {CaseFact._meta.db_table} WHERE {{reported}} GROUP BY reported_on, {_KEY}
+  UNION ALL
+  SELECT resolved_on, {_KEY}, {", ".join("0" for _m in COHORT_MEASURES)}, COUNT(*)
+  FROM {CaseFact._meta.db_table} WHERE {{resolved}} GROUP BY resolved_on, {_KEY}
+) AS summed
+GROUP BY day, {_KEY}
+"""
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total), as incidents.importing reports
 FACTS, ROLLUPS = "facts", "rollups"
@@ -163,8 +175,16 @@ def _full(*, now, progress) -> tuple[int, int]:
     with transaction.atomic():
         _follow_the_map()
     bounds = Case.objects.aggregate(first=Min("id"), last=Max("id"), n=Count("id"))
+    in_database = connection.vendor == "postgresql"
     done = 0
-    if bounds["n"]:
+    if bounds["n"] and in_database:
+        with facts.repeats_found():
+            for first in range(bounds["first"], bounds["last"] + 1, DATABASE_BATCH):
+                with transaction.atomic():
+                    _tune_batch()
+                    done += facts.write(id_range=(first, first + DATABASE_BATCH), now=now)
+                progress(FACTS, done, bounds["n"])
+    elif bounds["n"]:
         for first in range(bounds["first"], bounds["last"] + 1, BATCH):
             with transaction.atomic():
                 new = facts.compute(id_range=(first, first + BATCH), now=now)
@@ -181,15 +201,25 @@ def _full(*, now, progress) -> tuple[int, int]:
         first, last = days["first"], max(days["last"], days["last_resolved"] or days["last"])
         DailyRollup.objects.exclude(day__range=(first, last)).delete()
     total = (last - first).days + 1
-    for offset in range(0, total, WEEK):
-        start, end = first + timedelta(days=offset), min(last, first + timedelta(days=offset + WEEK - 1))
+    for offset in range(0, total, ROLLUP_DAYS):
+        start, end = first + timedelta(days=offset), min(last, first + timedelta(days=offset + ROLLUP_DAYS - 1))
         with transaction.atomic():
+            if in_database:
+                _tune_batch()
             _rebuild(reported=Q(reported_on__range=(start, end)), resolved=Q(resolved_on__range=(start, end)),
                      rows=Q(day__range=(start, end)))
         progress(ROLLUPS, (end - first).days + 1, total)
     with transaction.atomic():
         _count_open(now)
     return done, total
+
+
+def _tune_batch() -> None:
+    """PostgreSQL, for the rest of this transaction: a batch's statement is costed high enough to
+    be compiled (JIT), which takes longer than it saves; and its sorts fit in memory."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
 # --- shared steps -------------------------------------------------------------------------------
@@ -202,18 +232,19 @@ def _save_facts(new: list[CaseFact]) -> None:
 def _rebuild(*, reported: Q, resolved: Q, rows: Q) -> None:
     """Replace the rollup rows matching `rows` by the facts' sums: the cohort reported (facts
     matching `reported`) and the cases resolved (facts matching `resolved`) per day and key."""
-    summed: dict[tuple, dict] = {}
-    # Annotations are named apart from the facts' own fields, which their filters read.
-    for row in (CaseFact.objects.filter(reported).values(*DIMENSIONS, day=F("reported_on"))
-                .order_by().annotate(**{f"sum_{m}": agg for m, agg in COHORT_MEASURES.items()})):
-        summed[(row["day"], *(row[d] for d in DIMENSIONS))] = {
-            **{d: row[d] for d in (*DIMENSIONS, "day")}, **{m: row[f"sum_{m}"] for m in COHORT_MEASURES}}
-    for row in (CaseFact.objects.filter(resolved).values(*DIMENSIONS, day=F("resolved_on"))
-                .order_by().annotate(sum_resolved=Count("pk"))):
-        key = (row["day"], *(row[d] for d in DIMENSIONS))
-        summed.setdefault(key, {d: row[d] for d in (*DIMENSIONS, "day")})["resolved"] = row["sum_resolved"]
     DailyRollup.objects.filter(rows).delete()
-    DailyRollup.objects.bulk_create((DailyRollup(**row) for row in summed.values()), batch_size=1000)
+    reported_sql, reported_params = _where(reported)
+    resolved_sql, resolved_params = _where(resolved)
+    with connection.cursor() as cursor:
+        cursor.execute(ROLLUP_SQL.format(reported=reported_sql, resolved=resolved_sql),
+                       [*reported_params, *resolved_params])
+
+
+def _where(q: Q) -> tuple[str, list]:
+    """The SQL condition (on the facts' table, unaliased) of a filter on CaseFact."""
+    query = CaseFact.objects.filter(q).query
+    sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
+    return sql, list(params)
 
 
 def _follow_the_map() -> None:
