@@ -45,6 +45,8 @@ test: install browser
 # the database fq_bench_$(SIZE) to SIZE cases with bench/generate.py, then measures; the statistics
 # tables are filled first when empty. `make bench SIZE=1000000`; another database with
 # BENCH_DB=postgres://..., runner options with BENCH_ARGS="--repeat 5 --markdown bench.md".
+# A large one (10 M cases: 36 GB) belongs on a cluster of its own, BENCH_PG=postgres://postgres@127.0.0.1:5434:
+# .ci/replica copies the whole cluster on 5432.
 SIZE ?= 20000
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
 BENCH_DB ?= $(BENCH_PG)/fq_bench_$(SIZE)
