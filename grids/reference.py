@@ -5,8 +5,10 @@ LocalDay).
 
 A save or delete of any of them (the admin included; receivers connected in the apps' ready())
 forgets everything kept at once in the process that made it, and again when its transaction
-commits; the other processes of a deployment reread within `KEEP_SECONDS`. Kept values are
-shared between requests: read them, never change them."""
+commits; the other processes of a deployment reread within `KEEP_SECONDS`. A value loaded inside
+a transaction of the app's own is not kept (that transaction may change it and roll back), as for
+the scope (grids.scope_cache). Kept values are shared between requests: read them, never change
+them."""
 
 import threading
 import time
@@ -15,6 +17,8 @@ from collections.abc import Callable
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from .scope_cache import in_own_transaction
+
 KEEP_SECONDS = 60
 
 _kept: dict[str, tuple[float, object]] = {}
@@ -22,15 +26,17 @@ _lock = threading.Lock()
 
 
 def kept[T](key: str, load: Callable[[], T]) -> T:
-    """The value kept under `key`, loaded with `load()` when missing or older than KEEP_SECONDS."""
+    """The value kept under `key`, loaded with `load()` when missing or older than KEEP_SECONDS
+    (and kept only when loaded outside the app's own transactions)."""
     now = time.monotonic()
     with _lock:
         hit = _kept.get(key)
     if hit is not None and now - hit[0] < KEEP_SECONDS:
         return hit[1]
     value = load()
-    with _lock:
-        _kept[key] = (now, value)
+    if not in_own_transaction():
+        with _lock:
+            _kept[key] = (now, value)
     return value
 
 

@@ -40,7 +40,7 @@ def _cache():
     return caches[alias] if alias else None
 
 
-def _in_own_transaction() -> bool:
+def in_own_transaction() -> bool:
     """Inside a transaction the app opened (a test case's wrapping transaction does not count,
     as for Django's durable blocks)."""
     blocks = connections[DEFAULT_DB_ALIAS].atomic_blocks
@@ -51,7 +51,7 @@ def remember(user_id, compute):
     """The cached value for the user if both tokens still match, else `compute()` (stored
     with the tokens read before computing it)."""
     cache = _cache()
-    if cache is None or _in_own_transaction():
+    if cache is None or in_own_transaction():
         return compute()
     keys = [_MAP, _user_key(user_id), _entry_key(user_id)]
     found = cache.get_many(keys)
@@ -67,7 +67,7 @@ def remember(user_id, compute):
     if entry is not None and list(entry[:2]) == tokens:
         return entry[2]
     value = compute()
-    if not _in_own_transaction():
+    if not in_own_transaction():
         cache.set(keys[2], (*tokens, value), ENTRY_SECONDS)
     return value
 

@@ -72,6 +72,21 @@ def test_a_change_made_by_another_process_shows_within_a_minute(client, world, m
     assert case.pk in shown(client, "orange")
 
 
+def test_a_change_rolled_back_is_not_kept(world):
+    """Read inside the transaction that changed it, the new value is seen there but not kept: after
+    the rollback the next reader gets the old one, not the value that never was."""
+    from django.db import transaction
+
+    WarningSettings.objects.update_or_create(pk=1, defaults={"orange_working_days": 1})
+    reference.forget()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        WarningSettings.objects.filter(pk=1).update(orange_working_days=5)
+        reference.forget()  # as the change's signal does
+        assert WarningSettings.current().orange_working_days == 5
+        raise RuntimeError("the rest of the change failed")
+    assert WarningSettings.current().orange_working_days == 1
+
+
 def test_a_local_holiday_counts_at_once(world):
     friday = date(2026, 12, 4)
     assert Calendar.load().is_workday(friday)
