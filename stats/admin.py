@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from cases.admin import ReadOnlyAdmin
 
-from .models import CaseFact, DailyRollup, GridNow, Refresh
+from .models import CaseFact, DailyRollup, DayTotal, GridNow, Refresh
 
 
 class DerivedAdmin(ReadOnlyAdmin):
@@ -28,6 +28,12 @@ class DailyRollupAdmin(DerivedAdmin):
                     "resolved"]
     list_select_related = ["grid__community", "street"]
     list_filter = ["category", "risk"]
+    date_hierarchy = "day"
+
+
+@admin.register(DayTotal)
+class DayTotalAdmin(DerivedAdmin):
+    list_display = ["day", "reported", "accepted", "settled", "settled_on_spot", "resolved"]
     date_hierarchy = "day"
 
 

@@ -1,13 +1,14 @@
 """The period figures of the leaders' dashboard (cases.selectors.dashboard) from the daily
 rollups, registered in stats/apps.py: one query for the rows of this year in the grids the
-leader leads, one for when they were made. The meaning is the statistics' (stats/facts.py)."""
+leader leads (the daily totals for the whole province), one for when they were made. The meaning
+is the statistics' (stats/facts.py)."""
 
 from datetime import date
 
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
-from .models import DailyRollup, Refresh
+from .models import DailyRollup, DayTotal, Refresh
 
 
 def period_figures(grid_ids, year_start: date, month_start: date) -> dict | None:
@@ -17,9 +18,10 @@ def period_figures(grid_ids, year_start: date, month_start: date) -> dict | None
              .values_list("started_at", flat=True).first())
     if as_of is None:
         return None
-    rows = DailyRollup.objects.filter(day__gte=year_start)
-    if grid_ids is not None:
-        rows = rows.filter(grid_id__in=grid_ids)
+    if grid_ids is None:
+        rows = DayTotal.objects.filter(day__gte=year_start)
+    else:
+        rows = DailyRollup.objects.filter(day__gte=year_start, grid_id__in=grid_ids)
     summed = rows.aggregate(
         **{name: Coalesce(Sum(name), 0) for name in ("reported", "accepted", "settled", "settled_on_spot")},
         resolved_this_month=Coalesce(Sum("resolved", filter=Q(day__gte=month_start)), 0))

@@ -81,19 +81,10 @@ class CaseFact(models.Model):
         return str(self.case_id)
 
 
-class DailyRollup(models.Model):
-    """The facts of one day summed per place and kind of case: the cohort REPORTED that day
-    (every measure but `resolved`), and `resolved`, the cases whose resolution fell on that day."""
+class Measures(models.Model):
+    """What a rollup row sums over its cases: the cohort REPORTED on its day (every measure but
+    `resolved`), and `resolved`, the cases whose resolution fell on that day."""
 
-    day = models.DateField(_("day"))
-    grid = _place(CommunityGrid, _("community grid"))
-    community = _place(Community, _("community"))
-    street = _place(Street, _("street"))
-    district = _place(District, _("district"), null=True)
-    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    channel = models.CharField(_("discovery channel"), max_length=20, choices=Channel.choices)
-    risk = models.CharField(_("risk level"), max_length=10, choices=Risk.choices)
-    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, blank=True)
     reported = models.PositiveIntegerField(_("reported"), default=0)
     accepted = models.PositiveIntegerField(_("accepted"), default=0)
     settled = models.PositiveIntegerField(_("settled"), default=0)
@@ -118,6 +109,24 @@ class DailyRollup(models.Model):
     level_district_seconds = models.BigIntegerField(_("seconds at the district mediation centre"), default=0)
     resolved = models.PositiveIntegerField(_("resolved that day"), default=0)
 
+
+    class Meta:
+        abstract = True
+
+
+class DailyRollup(Measures):
+    """The facts of one day summed per place and kind of case: the cohort REPORTED that day
+    (every measure but `resolved`), and `resolved`, the cases whose resolution fell on that day."""
+
+    day = models.DateField(_("day"))
+    grid = _place(CommunityGrid, _("community grid"))
+    community = _place(Community, _("community"))
+    street = _place(Street, _("street"))
+    district = _place(District, _("district"), null=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    channel = models.CharField(_("discovery channel"), max_length=20, choices=Channel.choices)
+    risk = models.CharField(_("risk level"), max_length=10, choices=Risk.choices)
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, blank=True)
     class Meta:
         verbose_name = _("daily rollup")
         verbose_name_plural = _("daily rollups")
@@ -131,6 +140,20 @@ class DailyRollup(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.grid_id}"
+
+
+class DayTotal(Measures):
+    """The daily rollups of one day summed over every place: the province's figures (the
+    administrator's dashboard) from 365 rows a year instead of a million. Rebuilt with them."""
+
+    day = models.DateField(_("day"), unique=True)
+
+    class Meta:
+        verbose_name = _("daily total")
+        verbose_name_plural = _("daily totals")
+
+    def __str__(self):
+        return str(self.day)
 
 
 class GridNow(models.Model):

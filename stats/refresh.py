@@ -14,6 +14,7 @@ and the figures stay readable throughout).
 
 The rollups are summed in the database (one INSERT … SELECT … GROUP BY per batch of days), by the
 incremental and the full path alike.
+With them, the daily totals (stats.models.DayTotal) of the days they are on.
 
 Idempotent: running it twice gives the same rows. Two runs never overlap on PostgreSQL (an
 advisory lock: the second one skips); SQLite lets one writer at a time anyway.
@@ -35,7 +36,7 @@ from cases.models import Case, CaseEvent
 from grids.models import CommunityGrid
 
 from . import facts
-from .models import CaseFact, DailyRollup, GridNow, Refresh
+from .models import CaseFact, DailyRollup, DayTotal, GridNow, Refresh
 
 MARGIN = timedelta(minutes=10)  # longer than any transaction that writes a case
 BATCH = 2000                    # cases per facts batch computed in Python
@@ -72,6 +73,12 @@ FROM (
   FROM {CaseFact._meta.db_table} WHERE {{resolved}} GROUP BY resolved_on, {_KEY}
 ) AS summed
 GROUP BY day, {_KEY}
+"""
+_MEASURES = ", ".join((*COHORT_MEASURES, "resolved"))
+TOTAL_SQL = f"""
+INSERT INTO {DayTotal._meta.db_table} (day, {_MEASURES})
+SELECT day, {", ".join(f"SUM({m})" for m in (*COHORT_MEASURES, "resolved"))}
+FROM {DailyRollup._meta.db_table} WHERE {{days}} GROUP BY day
 """
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total), as incidents.importing reports
@@ -150,7 +157,7 @@ def _incremental(*, since, now, progress) -> tuple[int, int]:
     for start in range(0, len(pairs), PAIRS_PER_QUERY):
         chunk = pairs[start:start + PAIRS_PER_QUERY]
         _rebuild(reported=_any(chunk, "reported_on"), resolved=_any(chunk, "resolved_on"),
-                 rows=_any(chunk, "day"))
+                 rows=_any(chunk, "day"), days=Q(day__in=[day for day, _grids in chunk]))
         progress(ROLLUPS, min(start + PAIRS_PER_QUERY, len(pairs)), len(pairs))
     _count_open(now)
     return len(ids), len(touched)
@@ -196,10 +203,12 @@ def _full(*, now, progress) -> tuple[int, int]:
     with transaction.atomic():
         if days["first"] is None:
             DailyRollup.objects.all().delete()
+            DayTotal.objects.all().delete()
             _count_open(now)
             return done, 0
         first, last = days["first"], max(days["last"], days["last_resolved"] or days["last"])
         DailyRollup.objects.exclude(day__range=(first, last)).delete()
+        DayTotal.objects.exclude(day__range=(first, last)).delete()
     total = (last - first).days + 1
     for offset in range(0, total, ROLLUP_DAYS):
         start, end = first + timedelta(days=offset), min(last, first + timedelta(days=offset + ROLLUP_DAYS - 1))
@@ -207,7 +216,7 @@ def _full(*, now, progress) -> tuple[int, int]:
             if in_database:
                 _tune_batch()
             _rebuild(reported=Q(reported_on__range=(start, end)), resolved=Q(resolved_on__range=(start, end)),
-                     rows=Q(day__range=(start, end)))
+                     rows=Q(day__range=(start, end)), days=Q(day__range=(start, end)))
         progress(ROLLUPS, (end - first).days + 1, total)
     with transaction.atomic():
         _count_open(now)
@@ -229,20 +238,24 @@ def _save_facts(new: list[CaseFact]) -> None:
                                  update_fields=FACT_FIELDS)
 
 
-def _rebuild(*, reported: Q, resolved: Q, rows: Q) -> None:
+def _rebuild(*, reported: Q, resolved: Q, rows: Q, days: Q) -> None:
     """Replace the rollup rows matching `rows` by the facts' sums: the cohort reported (facts
-    matching `reported`) and the cases resolved (facts matching `resolved`) per day and key."""
+    matching `reported`) and the cases resolved (facts matching `resolved`) per day and key; then
+    the daily totals of the `days` those rows are on, summed from all of those days' rollups."""
     DailyRollup.objects.filter(rows).delete()
-    reported_sql, reported_params = _where(reported)
-    resolved_sql, resolved_params = _where(resolved)
+    reported_sql, reported_params = _where(CaseFact, reported)
+    resolved_sql, resolved_params = _where(CaseFact, resolved)
+    days_sql, days_params = _where(DailyRollup, days)
+    DayTotal.objects.filter(days).delete()
     with connection.cursor() as cursor:
         cursor.execute(ROLLUP_SQL.format(reported=reported_sql, resolved=resolved_sql),
                        [*reported_params, *resolved_params])
+        cursor.execute(TOTAL_SQL.format(days=days_sql), days_params)
 
 
-def _where(q: Q) -> tuple[str, list]:
-    """The SQL condition (on the facts' table, unaliased) of a filter on CaseFact."""
-    query = CaseFact.objects.filter(q).query
+def _where(model, q: Q) -> tuple[str, list]:
+    """The SQL condition (on the model's table, unaliased) of a filter on `model`."""
+    query = model.objects.filter(q).query
     sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
     return sql, list(params)
 

@@ -46,8 +46,9 @@ def test_the_rollups_give_the_numbers_counted_from_the_cases(client, world, case
     assert 'id="period-as-of"' in page and "统计刷新" in page
 
 
-def test_a_change_shows_after_the_next_refresh_and_the_live_figures_at_once(client, world, cases):
-    client.force_login(world.streetlead)
+@pytest.mark.parametrize("username", ["streetlead", "admin"])  # the admin's from the daily totals
+def test_a_change_shows_after_the_next_refresh_and_the_live_figures_at_once(client, world, cases, username):
+    client.force_login(getattr(world, username))
     refresh.refresh()
     before, d = period_of(client)
     case = act(case_in_state("triaged", grid=world.grid1, actor=world.officer1), "settle_on_spot", world.officer1)

@@ -16,7 +16,7 @@ from grids.models import Street
 from mediators import services as mediation
 from mediators.models import MediatorChoice
 from stats import refresh
-from stats.models import CaseFact, DailyRollup, GridNow, Refresh
+from stats.models import CaseFact, DailyRollup, DayTotal, GridNow, Refresh
 from tests.factories import a_mediator, choose
 from tests.stats.seeding import a_case, at, backdate, referral_answered, walk
 
@@ -142,7 +142,22 @@ def stats_rows():
         return sorted((tuple(v for k, v in row.items() if k not in fields) for row in queryset.values()),
                       key=repr)
     return {"facts": without(CaseFact.objects, "computed_at"), "rollups": without(DailyRollup.objects, "id"),
-            "open": without(GridNow.objects)}
+            "totals": without(DayTotal.objects, "id"), "open": without(GridNow.objects)}
+
+
+def totals_summed_from_rollups():
+    """Every day's rollups summed over the places, as DayTotal should hold them."""
+    measures = [f.name for f in DayTotal._meta.concrete_fields if f.name not in ("id", "day")]
+    summed = defaultdict(lambda: dict.fromkeys(measures, 0))
+    for row in DailyRollup.objects.values("day", *measures):
+        for m in measures:
+            summed[row["day"]][m] += row[m]
+    return {day: values for day, values in summed.items()}
+
+
+def totals_by_day():
+    return {row.pop("day"): row for row in DayTotal.objects.values(
+        *[f.name for f in DayTotal._meta.concrete_fields if f.name != "id"])}
 
 
 def summed_in_python():
@@ -179,7 +194,7 @@ def rollups_by_key():
 
 def incremental_from_scratch(now):
     """Forget the statistics and recompute every case by the incremental path."""
-    for model in (CaseFact, DailyRollup, GridNow, Refresh):
+    for model in (CaseFact, DailyRollup, DayTotal, GridNow, Refresh):
         model.objects.all().delete()
     Refresh.objects.create(started_at=now - timedelta(days=1), finished_at=now - timedelta(days=1))
     result = refresh.refresh(now=now)
@@ -192,6 +207,7 @@ def test_a_full_rebuild_gives_what_the_incremental_path_gives(province):
     full = stats_rows()
     assert len(full["facts"]) == province
     assert rollups_by_key() == summed_in_python()
+    assert totals_by_day() == totals_summed_from_rollups() and len(full["totals"]) > 10
 
     incremental_from_scratch(now)
     assert stats_rows() == full
@@ -241,5 +257,7 @@ def test_a_full_rebuild_replaces_what_was_there(province):
     DailyRollup.objects.create(day=date(2024, 1, 1), grid_id=1, community_id=1, street_id=1, category="other",
                                channel="walk_in", risk="general", reported=5)
     GridNow.objects.update(open=42)
+    DayTotal.objects.update(settled=7)
+    DayTotal.objects.create(day=date(2024, 1, 1), reported=5)
     refresh.refresh(full=True, now=now)
     assert stats_rows() == right
