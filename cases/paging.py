@@ -5,11 +5,18 @@ whatever the number of cases); beyond it the list says "more than 10,000" and st
 next pages, each fetching one row more than it shows to know whether another follows. A search
 (`counted=False`) counts nothing: it runs once per page, and the total is known only when the
 last page is reached. Templates: `includes/pagination.html`, `paginator.capped`.
+
+A page's rows are fetched by a deferred join: the ids of the page first (a subquery the database
+answers from an index on the filter and the order, without reading the rows it skips), then
+those rows with what the list shows. A leader's list at ten million cases otherwise reads every
+row of the street (thousands) to sort them and keep 25.
 """
 
 import math
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
@@ -71,10 +78,13 @@ class CappedPaginator(Paginator):
 
     def page(self, number):
         number = self.validate_number(number)
-        if not self.capped:
-            return super().page(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        if not self.capped:
+            top = bottom + self.per_page
+            if top + self.orphans >= self.count:
+                top = self.count
+            return self._get_page(self.rows(bottom, top), number, self)
+        rows = self.rows(bottom, bottom + self.per_page + 1)
         more = len(rows) > self.per_page
         rows = rows[: self.per_page]
         if not rows and number > 1:
@@ -87,3 +97,17 @@ class CappedPaginator(Paginator):
             self.capped = more
             self.num_pages = number + more
         return CappedPage(rows, number, self, more=more)
+
+    def rows(self, bottom: int, top: int) -> list:
+        """Rows bottom..top of the list, by a deferred join (see the module docstring): the
+        filters run once, in the subquery of ids; the rows are then read by their primary key
+        with what the list selects (a list of annotated, distinct or values rows is sliced)."""
+        rows = self.object_list
+        if (not isinstance(rows, QuerySet) or rows._iterable_class is not ModelIterable
+                or rows.query.annotations or rows.query.distinct):
+            return list(rows[bottom:top])
+        page = rows.model._base_manager.filter(pk__in=rows.values("pk")[bottom:top])
+        page.query.select_related = rows.query.select_related
+        page.query.deferred_loading = rows.query.deferred_loading
+        page._prefetch_related_lookups = rows._prefetch_related_lookups
+        return list(page.order_by(*(rows.query.order_by or rows.model._meta.ordering)))

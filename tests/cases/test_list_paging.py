@@ -91,6 +91,23 @@ def test_a_search_runs_once_a_page_and_is_not_counted(client, world):
     assert len(second.object_list) == 5 and second.paginator.count == 30 and not second.has_next()
 
 
+def test_a_page_reads_the_ids_of_its_rows_first_then_those_rows(client, world):
+    """A deferred join: the filters and the order run once, in a subquery of ids that an index
+    answers; the rows with the grid and handler are read by those ids (page 2: the right ones)."""
+    bulk_cases(grid=world.grid1, creator=world.officer1, count=30, title="停车纠纷")
+    bulk_cases(grid=world.grid2, creator=world.officer1, count=5, title="停车纠纷", start=100)
+    client.force_login(world.streetlead)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(LIST, {"q": "停车", "page": 2})
+    expected = list(Case.objects.filter(title__contains="停车").order_by("-reported_at", "-id")
+                    .values_list("pk", flat=True)[25:35])
+    assert [case.pk for case in response.context["page"].object_list] == expected
+    (rows,) = [q["sql"] for q in ctx.captured_queries if "grids_community" in q["sql"] and "cases_case" in q["sql"]
+               and "LIKE" in q["sql"]]
+    assert rows.count('"title" LIKE') == 1, rows  # the search once, not again around the ids
+    assert 'WHERE "cases_case"."id" IN (SELECT' in rows and "LIMIT 26 OFFSET 25" in rows, rows
+
+
 def test_a_search_is_cut_to_the_users_cases_in_each_part(client, world):
     make_case(grid=world.grid1, actor=world.officer1, parties=[Party(name="孙立新", role="applicant")])
     make_case(grid=world.grid2, actor=world.officer2, parties=[Party(name="孙立新", role="applicant")])
