@@ -8,6 +8,8 @@ holds only what a person wrote (a call's message, an instruction).
 """
 
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from grids.selectors import people_on_grids, people_on_police_grids
@@ -51,18 +53,37 @@ def answerers_of(call) -> list:
     return people_on_grids([call.grid_id]).get(call.grid_id, [])
 
 
+# The bell's number read with the user (cases.backends), as of the start of the request.
+_UNREAD = "unread_notices"
+
+
+def with_unread_count(users):
+    """`users` annotated with each one's unread count, so that the page's user brings the bell's
+    number with it instead of costing a query of its own."""
+    unread = (Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+              .order_by().values("recipient").annotate(n=Count("pk")).values("n"))
+    return users.annotate(**{_UNREAD: Coalesce(Subquery(unread), 0)})
+
+
 def unread_count(user) -> int:
-    """The bell's number: one query."""
+    """The bell's number: the count read with the user when there is one (no query), else one
+    query (a user from authenticate(), or whose count mark_read made stale)."""
+    known = getattr(user, _UNREAD, None)
+    if known is not None:
+        return known
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
 def mark_read(*, user, notifications=None, call=None) -> int:
-    """Mark the user's notices read (all of them, some, or those about a call)."""
+    """Mark the user's notices read (all of them, some, or those about a call). The count read
+    with the user is then stale: dropped, so a page rendered after this counts again."""
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notifications is not None:
         qs = qs.filter(pk__in=[n.pk for n in notifications])
     if call is not None:
         qs = qs.filter(call=call)
+    if hasattr(user, _UNREAD):
+        delattr(user, _UNREAD)
     return qs.update(read_at=timezone.now())
 
 

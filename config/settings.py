@@ -177,7 +177,7 @@ FENGQIAO_SCOPE_CACHE = os.environ.get("SCOPE_CACHE", "default" if os.environ.get
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "cases.backends.UserWithBellBackend",  # ModelBackend that reads the bell with the user
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

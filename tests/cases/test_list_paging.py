@@ -16,14 +16,15 @@ pytestmark = pytest.mark.django_db
 LIST, LEDGER, DASHBOARD = reverse("cases:list"), reverse("cases:ledger"), reverse("cases:dashboard")
 ROLES = ["worker1", "officer1", "auxiliary1", "stationlead", "streetlead", "districtlead", "admin"]
 LEADERS = ["stationlead", "streetlead", "districtlead", "admin"]
-# Whole pages, as the leaders see them (the most): the session and the user (2), the user's groups,
-# places and case grants (2, grids/access.py), the bell (1), the grid filter's choices (1), the
-# list's count and rows (2); the navigation's streets and the warning colours' settings and
-# calendar are kept per process (grids/reference.py). The dashboard reads its figures.
-LIST_QUERIES = 8
+# Whole pages, as the leaders see them (the most): the session and the user with the bell's unread
+# count (2, cases.backends), the user's groups, places and case grants (2, grids/access.py), the
+# grid filter's choices (1), the list's count and rows (2); the navigation's streets and the
+# warning colours' settings and calendar are kept per process (grids/reference.py). The dashboard
+# reads its figures.
+LIST_QUERIES = 7
 ADMIN_SAVES = 1  # an administrator's dashboard: no places to read
-LEDGER_QUERIES = 8
-DASHBOARD_QUERIES = 12
+LEDGER_QUERIES = 7
+DASHBOARD_QUERIES = 11
 
 @pytest.fixture
 def ordered(world):
