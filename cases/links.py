@@ -69,17 +69,17 @@ def unlink_cases(*, case, other, actor, note: str = "") -> bool:
     return bool(deleted)
 
 
-def linked_cases(user, case) -> list[Case]:
+def linked_cases(user, case):
     """The cases linked to `case` that `user` may see, each with `link_note` (how they are
-    related). One query (the user's scope is read once per request)."""
+    related), by number: a queryset (the case page reads it with its other lists)."""
     as_a = CaseLink.objects.filter(case_a=case, case_b=OuterRef("pk")).values("note")[:1]
     as_b = CaseLink.objects.filter(case_b=case, case_a=OuterRef("pk")).values("note")[:1]
     # One IN over a UNION, not two INs joined by OR: with no other filter (an administrator's
     # scope) PostgreSQL would read every case to test the OR.
     linked = CaseLink.objects.filter(case_a=case).values("case_b").union(
         CaseLink.objects.filter(case_b=case).values("case_a"), all=True)
-    return list(permissions.visible_cases(user).filter(pk__in=linked)
-                .annotate(link_note=Coalesce(Subquery(as_a), Subquery(as_b))).order_by("number"))
+    return (permissions.visible_cases(user).filter(pk__in=linked)
+            .annotate(link_note=Coalesce(Subquery(as_a), Subquery(as_b))).order_by("number"))
 
 
 @dataclass
@@ -90,11 +90,10 @@ class Related:
     merged_into: Case | None  # the case this one was merged into, if the user may see it
 
 
-def related(user, case) -> Related:
-    """What the case page shows of related cases. One query."""
-    cases = linked_cases(user, case)
-    survivor = next((c for c in cases if c.pk == case.merged_into_id), None) if case.merged_into_id else None
-    return Related(cases=cases, merged_into=survivor)
+def related(case, linked: list) -> Related:
+    """What the case page shows of related cases, from the `linked` cases it loaded."""
+    survivor = next((c for c in linked if c.pk == case.merged_into_id), None) if case.merged_into_id else None
+    return Related(cases=linked, merged_into=survivor)
 
 
 def merge_blocker(actor, duplicate) -> str:

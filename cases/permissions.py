@@ -189,12 +189,19 @@ def may_update_referral(user, referral) -> bool:
             and user.pk in (referral.sent_by_id, referral.case.lead_handler_id))
 
 
-def contact_department_ids(user) -> frozenset[int]:
-    """The departments the user is a contact account of: one query, once per request (a case
-    page asks it for each of its referrals)."""
+def contact_departments(user):
+    """The departments the user is a contact account of (a queryset)."""
+    return user.departments.all()
+
+
+def contact_department_ids(user, *, loaded=None) -> frozenset[int]:
+    """The ids of contact_departments: one query, once per request (a case page asks it for each
+    of its referrals); none when the page read them with its other rows (`loaded`)."""
     cache = access.request_cache(user)
+    if loaded is not None:
+        cache["contact_departments"] = frozenset(department.pk for department in loaded)
     if "contact_departments" not in cache:
-        cache["contact_departments"] = frozenset(user.departments.values_list("id", flat=True))
+        cache["contact_departments"] = frozenset(contact_departments(user).values_list("id", flat=True))
     return cache["contact_departments"]
 
 

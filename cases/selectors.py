@@ -1,21 +1,22 @@
 """Reads of cases, already cut to what the user may see. Each page's reads cost a fixed number
 of queries, whatever the number of cases, parties or events."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet, ObjectDoesNotExist
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids import access
 from grids.models import PoliceGrid
 from grids.roles import Role
-from grids.selectors import leaders_over_grid, people_on_grids, people_on_police_grids
+from grids.selectors import leaders_over_grid, police_by_grid, police_rows, worker_rows, workers_by_grid
 
-from . import permissions, timeline
+from . import bundle, links, permissions, timeline
 from .choices import OPEN_STATES, DepartmentKind, ReferralStatus, State, TeamRole, Warning
 from .grants import roles_by_case as grants_of
 from .masking import mask_id_number, mask_phone
@@ -35,11 +36,11 @@ def case_list(user):
 
 def handlers_for(case: Case) -> list[tuple]:
     """Who can be lead handler or on the joint team: the grid's workers and the police of the
-    police grids covering it, as (user, TeamRole). Two queries."""
+    police grids covering it, as (user, TeamRole). One query (both kinds of place together)."""
     police_grids = PoliceGrid.objects.filter(links__community_grid_id=case.grid_id).values("id")  # subquery
-    people = [(u, TeamRole.GRID_WORKER) for u in people_on_grids([case.grid_id]).get(case.grid_id, [])]
-    police = people_on_police_grids(police_grids)
-    for users in police.values():
+    rows = bundle.load({"workers": worker_rows([case.grid_id]), "police": police_rows(police_grids)})
+    people = [(u, TeamRole.GRID_WORKER) for u in workers_by_grid(rows["workers"]).get(case.grid_id, [])]
+    for users in police_by_grid(rows["police"]).values():
         for user in users:
             people.append((user, TeamRole.AUXILIARY if user.police_role == Role.AUXILIARY else TeamRole.POLICE))
     seen, unique = set(), []
@@ -70,17 +71,19 @@ def team_candidates(case: Case) -> list[tuple]:
     return unique
 
 
-def supervision_candidates(case: Case, handlers=None) -> list[tuple]:
+def supervision_candidates(case: Case, handlers=None, team=None) -> list[tuple]:
     """Who a 督办 may go to, as (user, role label): the lead handler first, then the joint
     team's colleagues with an account, then the grid's workers and police (`handlers`, from
-    handlers_for, when the caller has them already). The team comes from the case page's
-    prefetch."""
+    handlers_for, when the caller has them already). The team is `team` when the caller has
+    loaded it (the case page), else the case's (prefetched by views.get_case_for)."""
     if handlers is None:
         handlers = handlers_for(case)
+    if team is None:
+        team = case.team.all()
     people = []
     if case.lead_handler_id:
         people.append((case.lead_handler, _("lead handler")))
-    people += [(m.user, m.get_role_display()) for m in case.team.all() if m.user_id]
+    people += [(m.user, m.get_role_display()) for m in team if m.user_id]
     people += [(user, TeamRole(role).label) for user, role in handlers]
     seen, unique = set(), []
     for user, label in people:
@@ -112,23 +115,132 @@ def party_views(parties, *, revealed_ids=frozenset()) -> list[PartyView]:
     return views
 
 
-def case_detail(user, pk):
-    """The case with everything its page shows (raises DoesNotExist outside the user's scope):
-    its place, people and agreement joined in (the agreement by its reverse one-to-one name: the
-    cases app does not import the mediators app), parties, attachments and the team with their
-    accounts prefetched. Four queries."""
-    return (
-        permissions.visible_cases(user)
-        .select_related("grid__community__street", "lead_handler", "created_by", "agreement")
-        .prefetch_related("parties", "attachments",
-                          Prefetch("team", queryset=CaseTeamMember.objects.select_related("user")))
-        .get(pk=pk)
+def case_detail(user, pk, *, prefetch=True):
+    """The case (raises DoesNotExist outside the user's scope) with its place, people and
+    agreement joined in (the agreement by its reverse one-to-one name: the cases app does not
+    import the mediators app): one query. With `prefetch`, its parties, attachments and team
+    too, which most case views read (four queries); the case page and the case file load them
+    with their other lists (case_lists, case_file)."""
+    cases = permissions.visible_cases(user).select_related(
+        "grid__community__street", "lead_handler", "created_by", "agreement")
+    if prefetch:
+        cases = cases.prefetch_related(
+            "parties", "attachments", Prefetch("team", queryset=CaseTeamMember.objects.select_related("user")))
+    return cases.get(pk=pk)
+
+
+def case_timeline(case, events=None) -> list[timeline.EventView]:
+    """The case's timeline as its page shows it, in the reader's language. One query, none when
+    `events` (the case's events with their actors, oldest first) were loaded already."""
+    if events is None:
+        events = case.events.select_related("actor").order_by("at", "id")
+    return timeline.views(events, step_labels=LABELS)
+
+
+def _agreement(case):
+    try:
+        return case.agreement
+    except ObjectDoesNotExist:
+        return None
+
+
+def _in_order_of(model, name: str, **owners):
+    """The rows of the many-to-many table `model.name` of `owners` (lookups from that table),
+    with the object each points to, in its model's order — the order `.all()` lists them in;
+    by its id when that model has none (as SQLite reads them by the table's unique index)."""
+    field = model._meta.get_field(name)
+    target = field.m2m_reverse_field_name()
+    ordering = [f"-{target}__{term[1:]}" if term.startswith("-") else f"{target}__{term}"
+                for term in field.related_model._meta.ordering] or [f"{target}_id"]
+    return field.remote_field.through.objects.filter(**owners).select_related(target).order_by(*ordering)
+
+
+def _grouped(rows, model, name: str) -> dict[int, list]:
+    """{owner id: [objects]} from the rows of _in_order_of."""
+    field = model._meta.get_field(name)
+    owner, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    grouped = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, f"{owner}_id")].append(getattr(row, target))
+    return grouped
+
+
+def _session_lists(case) -> dict:
+    """The lists that make a case's sessions: the sessions, their mediators and other
+    participants, their back-to-back parts and the parties in each (cases/bundle.py)."""
+    session = case.sessions.model  # the mediators app's model: the cases app does not import it
+    part = session._meta.get_field("parts").related_model
+    return {
+        "sessions": case.sessions.order_by("held_at", "id"),
+        "session_mediators": _in_order_of(session, "mediators", mediationsession__case=case),
+        "session_participants": _in_order_of(session, "participants", mediationsession__case=case),
+        "session_parts": part.objects.filter(session__case=case),
+        "part_parties": _in_order_of(part, "parties", sessionpart__session__case=case),
+    }
+
+
+def _sessions(rows: dict) -> list:
+    """The sessions of _session_lists, each with `mediator_list`, `participant_list` and
+    `part_list` (each part with `party_list`), as a prefetch `to_attr` would give them."""
+    sessions = rows["sessions"]
+    if not sessions:
+        return []
+    session = type(sessions[0])
+    part = session._meta.get_field("parts").related_model
+    mediators = _grouped(rows["session_mediators"], session, "mediators")
+    participants = _grouped(rows["session_participants"], session, "participants")
+    parties = _grouped(rows["part_parties"], part, "parties")
+    parts = defaultdict(list)
+    for each in rows["session_parts"]:
+        each.party_list = parties[each.pk]
+        parts[each.session_id].append(each)
+    for each in sessions:
+        each.mediator_list, each.participant_list = mediators[each.pk], participants[each.pk]
+        each.part_list = parts[each.pk]
+    return sessions
+
+
+@dataclass
+class CaseLists:
+    """Everything a case page lists beside the case itself."""
+
+    parties: list
+    attachments: list
+    team: list            # with their accounts
+    referrals: list       # with department, contact and sender
+    tasks: list           # with assignee and issuer
+    calls: list           # with grid and community, caller and answerer
+    follow_ups: list      # with who visited
+    choices: list         # the mediators chosen now, with the party who chose
+    sessions: list        # see _sessions
+    events: list          # the timeline's events with their actors, oldest first
+    linked: list          # the linked cases the user may see, each with `link_note` (cases/links.py)
+
+
+def case_lists(user, case) -> CaseLists:
+    """What the case page lists, in one query whatever their number (cases/bundle.py). The
+    user's departments as a contact account are read with them (permissions.contact_department_ids
+    asks for them for each referral)."""
+    rows = bundle.load({
+        "parties": case.parties.all(),
+        "attachments": case.attachments.all(),
+        "team": case.team.select_related("user").order_by("id"),
+        "referrals": case.referrals.select_related("department", "contact", "sent_by"),
+        "tasks": case.tasks.select_related("assignee", "issued_by"),
+        "calls": case.calls.select_related("grid__community", "caller", "answered_by"),
+        "follow_ups": case.follow_ups.select_related("done_by"),
+        "choices": case.mediator_choices.filter(active=True).select_related("mediator", "party"),
+        **_session_lists(case),
+        "events": case.events.select_related("actor").order_by("at", "id"),
+        "linked": links.linked_cases(user, case),
+        "contact_departments": permissions.contact_departments(user),
+    }, known=[case])
+    permissions.contact_department_ids(user, loaded=rows["contact_departments"])
+    return CaseLists(
+        parties=rows["parties"], attachments=rows["attachments"], team=rows["team"],
+        referrals=rows["referrals"], tasks=rows["tasks"], calls=rows["calls"], follow_ups=rows["follow_ups"],
+        choices=rows["choices"], sessions=_sessions(rows), events=rows["events"], linked=rows["linked"],
     )
-
-
-def case_timeline(case) -> list[timeline.EventView]:
-    """The case's timeline as its page shows it, in the reader's language. One query."""
-    return timeline.views(case.events.select_related("actor").order_by("at", "id"), step_labels=LABELS)
 
 
 @dataclass
@@ -138,51 +250,55 @@ class CaseMediation:
     agreement: object | None
 
 
-# A session's people and rooms: mediators, other participants, the back-to-back parts with
-# their parties (four queries, whatever the number of sessions).
-SESSION_RELATED = ("mediators", "participants", "parts__parties")
-
-
-def case_mediation(case) -> CaseMediation:
-    """The mediation part of a case page: current mediators, sessions, agreement. Three to
-    seven queries (reverse relations: the cases app does not import the mediators app)."""
-    try:
-        agreement = case.agreement
-    except ObjectDoesNotExist:
-        agreement = None
-    return CaseMediation(
-        choices=list(case.mediator_choices.filter(active=True).select_related("mediator", "party")),
-        sessions=list(case.sessions.prefetch_related(*SESSION_RELATED).order_by("held_at", "id")),
-        agreement=agreement,
-    )
+def case_mediation(case, lists: CaseLists) -> CaseMediation:
+    """The mediation part of a case page: current mediators, sessions, agreement (joined in
+    with the case: a reverse relation, the cases app does not import the mediators app)."""
+    return CaseMediation(choices=lists.choices, sessions=lists.sessions, agreement=_agreement(case))
 
 
 @dataclass
 class CaseFile:
-    sessions: list
-    agreement: object | None
+    parties: list
+    attachments: list
+    team: list
+    events: list          # the timeline's events with their actors, oldest first
+    sessions: list        # see _sessions
+    agreement: object | None  # with `party_list` and `mediator_list`
     referrals: list
     follow_ups: list
     settled_on_spot: object | None = None  # the standing resolution's event, when on the spot
 
 
 def case_file(case) -> CaseFile:
-    """What the case file (卷宗) prints beside the case, its parties and timeline: sessions, the
-    agreement with who signed it, referrals, follow-up visits. Ten queries, whatever their
-    number (reverse relations: the cases app does not import the mediators app)."""
-    try:
-        agreement = case.agreement
-    except ObjectDoesNotExist:
-        agreement = None
-    else:
-        prefetch_related_objects([agreement], "parties", "mediators")
+    """What the case file (卷宗) prints beside the case: parties, attachments, the team, the
+    timeline, sessions, the agreement with who signed it, referrals, follow-up visits. One
+    query, whatever their number (cases/bundle.py)."""
+    agreement = _agreement(case)
+    agreement_lists = {}
+    if agreement is not None:
+        model = type(agreement)
+        agreement_lists = {"agreement_parties": _in_order_of(model, "parties", agreement=agreement),
+                           "agreement_mediators": _in_order_of(model, "mediators", agreement=agreement)}
+    rows = bundle.load({
+        "parties": case.parties.all(),
+        "attachments": case.attachments.all(),
+        "team": case.team.select_related("user").order_by("id"),
+        "events": case.events.select_related("actor").order_by("at", "id"),
+        **_session_lists(case),
+        **agreement_lists,
+        "referrals": case.referrals.select_related("department"),
+        "follow_ups": case.follow_ups.select_related("done_by"),
+    }, known=[case])
+    if agreement is not None:
+        agreement.party_list = _grouped(rows["agreement_parties"], model, "parties")[agreement.pk]
+        agreement.mediator_list = _grouped(rows["agreement_mediators"], model, "mediators")[agreement.pk]
+    events = rows["events"]
+    settled = case.resolved_at and next(
+        (e for e in events if e.action == "settle_on_spot" and e.at >= case.resolved_at), None)
     return CaseFile(
-        sessions=list(case.sessions.prefetch_related(*SESSION_RELATED).order_by("held_at", "id")),
-        agreement=agreement,
-        referrals=list(case.referrals.select_related("department")),
-        follow_ups=list(case.follow_ups.select_related("done_by")),
-        settled_on_spot=case.resolved_at and case.events.filter(
-            action="settle_on_spot", at__gte=case.resolved_at).select_related("actor").first(),
+        parties=rows["parties"], attachments=rows["attachments"], team=rows["team"], events=events,
+        sessions=_sessions(rows), agreement=agreement, referrals=rows["referrals"],
+        follow_ups=rows["follow_ups"], settled_on_spot=settled,
     )
 
 
@@ -262,16 +378,6 @@ def workbench(user) -> list[Section]:
 def ledger(user):
     """重点疑难矛盾纠纷台账 of the grids the user leads: escalated / referred, major risk, overdue."""
     return permissions.led_cases(user).on_ledger().select_related(*LIST_RELATED)
-
-
-def case_loop(case):
-    """The closing-loop part of a case page: referrals, tasks, calls, follow-ups. Four queries."""
-    return {
-        "referrals": list(case.referrals.select_related("department", "contact", "sent_by")),
-        "tasks": list(case.tasks.select_related("assignee", "issued_by")),
-        "calls": list(case.calls.select_related("grid__community", "caller", "answered_by")),
-        "follow_ups": list(case.follow_ups.select_related("done_by")),
-    }
 
 
 @dataclass

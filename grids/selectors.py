@@ -21,27 +21,24 @@ from .models import (
 )
 
 
-def people_on_grids(grid_ids) -> dict[int, list]:
-    """Community workers on each community grid: {grid id: [user, ...]} in one query."""
-    rows = (
+def worker_rows(grid_ids):
+    """The rows placing active community workers on these community grids, each with its
+    account, by username (a queryset: people_on_grids reads it, or a page with its other rows)."""
+    return (
         CommunityGridUserObjectPermission.objects.filter(
             content_object_id__in=grid_ids,
-            permission__codename="work_in_communitygrid",
+            permission__codename=access.WORKER_PERM,
             user__is_active=True,
         )
         .select_related("user")
         .order_by("user__username")
     )
-    people = defaultdict(list)
-    for row in rows:
-        people[row.content_object_id].append(row.user)
-    return people
 
 
-def people_on_police_grids(police_grid_ids) -> dict[int, list]:
-    """Police officers and auxiliaries on each police grid, in one query. Each user carries
-    `police_role` (Role.OFFICER or Role.AUXILIARY), the role held on that grid."""
-    rows = (
+def police_rows(police_grid_ids):
+    """The rows placing active police officers and auxiliaries on these police grids, each with
+    its account and permission, by username (a queryset, like worker_rows)."""
+    return (
         PoliceGridUserObjectPermission.objects.filter(
             content_object_id__in=police_grid_ids,
             permission__codename__in=access.POLICE_GRID_ROLES,
@@ -50,11 +47,34 @@ def people_on_police_grids(police_grid_ids) -> dict[int, list]:
         .select_related("user", "permission")
         .order_by("user__username")
     )
+
+
+def workers_by_grid(rows) -> dict[int, list]:
+    """{community grid id: [user, ...]} from worker_rows."""
+    people = defaultdict(list)
+    for row in rows:
+        people[row.content_object_id].append(row.user)
+    return people
+
+
+def police_by_grid(rows) -> dict[int, list]:
+    """{police grid id: [user, ...]} from police_rows. Each user carries `police_role`
+    (Role.OFFICER or Role.AUXILIARY), the role held on that grid."""
     people = defaultdict(list)
     for row in rows:
         row.user.police_role = access.POLICE_GRID_ROLES[row.permission.codename]
         people[row.content_object_id].append(row.user)
     return people
+
+
+def people_on_grids(grid_ids) -> dict[int, list]:
+    """Community workers on each community grid: {grid id: [user, ...]} in one query."""
+    return workers_by_grid(worker_rows(grid_ids))
+
+
+def people_on_police_grids(police_grid_ids) -> dict[int, list]:
+    """Police officers and auxiliaries on each police grid, in one query (see police_by_grid)."""
+    return police_by_grid(police_rows(police_grid_ids))
 
 
 def people_placed_on(*, grid_ids, police_grid_ids):

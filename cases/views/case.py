@@ -42,11 +42,12 @@ def id_from(value) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
-def get_case_for(request, pk, action="view"):
+def get_case_for(request, pk, action="view", *, prefetch=True):
     """The case if the user may see it (else 404: do not reveal it exists) and may take
-    `action` on it (else 403)."""
+    `action` on it (else 403). With `prefetch`, its parties, attachments and team too (the
+    case page and the case file load them with their other lists: selectors.case_detail)."""
     try:
-        case = selectors.case_detail(request.user, int(pk))
+        case = selectors.case_detail(request.user, int(pk), prefetch=prefetch)
     except (Case.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None  # also for ids that are not numbers (?case=abc)
     if not permissions.can(request.user, action, case):
@@ -149,28 +150,27 @@ def _run_undoing_files(on_created, case):
         raise
 
 
-def _loop_context(user, case, caps, forms, handlers):
+def _loop_context(user, case, caps, forms, handlers, lists):
     """Referrals, tasks, calls and follow-up visits on the case page, with the forms this user
     may use (a bound form from a failed POST replaces its blank twin)."""
-    loop = selectors.case_loop(case)
-    for referral in loop["referrals"]:
+    for referral in lists.referrals:
         may = referral.is_open and permissions.may_update_referral(user, referral)
         referral.close_form = forms.get(f"referral_{referral.pk}") or (
             ReferralCloseForm(prefix=f"referral{referral.pk}") if may else None)
         referral.decision_form = forms.get(f"decide_{referral.pk}") or (
             ReferralDecisionForm(prefix=f"decide{referral.pk}")
             if referral.is_awaiting and "approve_referral" in caps else None)
-    for task in loop["tasks"]:
+    for task in lists.tasks:
         may_finish = task.done_at is None and (task.assignee_id == user.pk or "supervise" in caps)
         task.done_form = forms.get(f"task_{task.pk}") or (TaskDoneForm() if may_finish else None)
-    for call in loop["calls"]:  # answered here too: a notice of a call on a case opens the case
+    for call in lists.calls:  # answered here too: a notice of a call on a case opens the case
         call.answerable = call.answered_at is None and permissions.may_answer(user, call)
-    pending = [f for f in loop["follow_ups"] if f.done_at is None]
+    pending = [f for f in lists.follow_ups if f.done_at is None]
     may_follow_up = bool(pending) and "follow_up" in caps
     return {
-        **loop,
+        "referrals": lists.referrals, "tasks": lists.tasks, "calls": lists.calls, "follow_ups": lists.follow_ups,
         "supervision_form": forms.get("supervision") or (
-            SupervisionForm(candidates=selectors.supervision_candidates(case, handlers))
+            SupervisionForm(candidates=selectors.supervision_candidates(case, handlers, lists.team))
             if "supervise" in caps else None),
         "send_referral_form": forms.get("send_referral") or (
             SendReferralForm() if "send_referral" in caps else None),
@@ -206,7 +206,10 @@ def kept_input(form) -> list[tuple[str, str]]:
 
 def _detail_context(request, case, *, bound_action=None, bound_form=None, revealed_ids=(),
                     bound_forms=None, kept=None):
+    """The case page's context: everything it lists read in one query (selectors.case_lists),
+    the grid's people in one more when a form offers them."""
     user = request.user
+    lists = selectors.case_lists(user, case)
     Warnings().mark([case])
     caps = permissions.capabilities(user, case)
     actions = permissions.transitions_for(user, case)
@@ -225,14 +228,16 @@ def _detail_context(request, case, *, bound_action=None, bound_form=None, reveal
         bound_action = request.GET["offer"]  # e.g. escalation offered after a failed session
     bound = [*(bound_forms or {}).values(), *([bound_form] if bound_form is not None else [])]
     return {
-        **_loop_context(user, case, caps, bound_forms or {}, handlers),
+        **_loop_context(user, case, caps, bound_forms or {}, handlers, lists),
         "has_errors": any(form.errors for form in bound),  # the page title says so (base.html)
         "case": case,
         "caps": caps,
-        "mediation": selectors.case_mediation(case),
-        "parties": selectors.party_views(case.parties.all(), revealed_ids=set(revealed_ids)),
+        "mediation": selectors.case_mediation(case, lists),
+        "parties": selectors.party_views(lists.parties, revealed_ids=set(revealed_ids)),
+        "attachments": lists.attachments,
+        "team": lists.team,
         "can_reveal": "reveal_personal_data" in caps,
-        "events": selectors.case_timeline(case),
+        "events": selectors.case_timeline(case, lists.events),
         "transition_forms": forms,
         "steps_for_others": permissions.steps_for_others(user, case) if case.state in OPEN_STATES else (),
         "open_action": bound_action,
@@ -240,14 +245,14 @@ def _detail_context(request, case, *, bound_action=None, bound_form=None, reveal
         "comment_form": (bound_forms or {}).get("comment") or (CommentForm() if "comment" in caps else None),
         "attachment_form": (bound_forms or {}).get("attachment") or (
             AttachmentForm() if "attach" in caps else None),
-        "related": links.related(user, case),  # linked cases, and the one it was merged into
+        "related": links.related(case, lists.linked),  # linked cases, and the one it was merged into
         "link_form": (bound_forms or {}).get("link") or (
             LinkForm(user=user, case=case) if "link_cases" in caps else None),
     }
 
 
 def case_detail(request, pk):
-    case = get_case_for(request, pk)
+    case = get_case_for(request, pk, prefetch=False)  # its lists come with the others
     return render(request, "cases/case_detail.html", _detail_context(request, case))
 
 

@@ -13,10 +13,11 @@ from .case import get_case_for
 
 @require_GET
 def case_file(request, pk):
-    case = get_case_for(request, pk)
-    paper = parties_on_paper(case=case, parties=case.parties.all(), actor=request.user,
+    case = get_case_for(request, pk, prefetch=False)  # its lists come with the others
+    file = selectors.case_file(case)
+    paper = parties_on_paper(case=case, parties=file.parties, actor=request.user,
                              how=PersonalDataDisclosure.How.CASE_FILE, ip_address=request.META.get("REMOTE_ADDR"))
     return render(request, "cases/case_file.html", {
         "case": case, "parties": paper.parties, "full": paper.full,
-        "events": selectors.case_timeline(case), "file": selectors.case_file(case),
+        "events": selectors.case_timeline(case, file.events), "file": file,
     })

@@ -1,0 +1,180 @@
+"""Several lists of model instances from one query.
+
+A page that shows a dozen short lists (a case's parties, referrals, tasks, sessions, timeline…)
+would otherwise cost one query per list. `load` runs them as one UNION ALL: each list's rows
+come back as (list number, position, row), the row a JSON object of the model's columns built
+by the database (JSONObject), with the forward foreign keys the queryset `select_related`s
+nested in it, and its annotations beside them. The rows are turned back into instances with
+the types the ORM gives: aware datetimes in UTC (SQLite returns naive text, PostgreSQL ISO
+text with an offset), dates, booleans, UUIDs, JSON field values, file names (the FileField
+wraps them as usual). Each list keeps its order: its queryset's `order_by`, or its model's
+`Meta.ordering`, or the primary key, numbered in the database by ROW_NUMBER() over it.
+
+Limits, refused loudly rather than guessed: no slicing, `select_related` by name (forward
+foreign keys and one-to-one fields only), ordering by columns (not by a bare relation, which
+the ORM would expand into the related model's ordering), and the field types in `_CONVERT`.
+PostgreSQL before 16 builds the object with JSONB_BUILD_OBJECT, at most 100 arguments: 50
+columns per model (each related model is its own nested object).
+"""
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC
+
+from django.db import models
+from django.db.models import F, Func, QuerySet, Value, Window
+from django.db.models.functions import JSONObject, RowNumber
+from django.utils.dateparse import parse_date, parse_datetime
+
+PART, POSITION, ROW = "bundle_part", "bundle_position", "bundle_row"
+
+
+def load(lists: dict[str, QuerySet], *, known: Iterable[models.Model] = ()) -> dict[str, list]:
+    """{name: list of instances} for {name: queryset}, in one query (none if every queryset
+    is empty by construction, `.none()`). `known` are instances the rows' foreign keys may point
+    to (the case whose children are loaded): set as the related object, as a related manager
+    does, so that `referral.case` costs no query."""
+    arms = [_arm(number, queryset) for number, queryset in enumerate(lists.values())]
+    result = {name: [] for name in lists}
+    if not arms:
+        return result
+    query = arms[0].union(*arms[1:], all=True).order_by() if len(arms) > 1 else arms[0]
+    querysets = list(lists.values())
+    names = list(lists)
+    db = querysets[0].db
+    for number, _position, row in sorted(query, key=lambda r: (r[0], r[1])):
+        queryset = querysets[number]
+        instance = _instance(queryset.model, row, _related(queryset), db)
+        for name, expression in queryset.query.annotations.items():
+            setattr(instance, name, _python(expression.output_field, row[name]))
+        result[names[number]].append(instance)
+    _set_known(result.values(), list(known))
+    return result
+
+
+def _arm(number: int, queryset: QuerySet) -> QuerySet:
+    if queryset.query.is_sliced:
+        raise ValueError("bundle.load cannot load a sliced queryset")
+    row = _json_object(queryset.model, _related(queryset))
+    row.update({name: F(name) for name in queryset.query.annotations})
+    return (queryset.select_related(None).order_by()
+            .annotate(**{PART: Value(number), POSITION: Window(RowNumber(), order_by=_ordering(queryset)),
+                         ROW: JSONObject(**row)})
+            .values_list(PART, POSITION, ROW))
+
+
+def _related(queryset) -> dict:
+    """The select_related tree of the queryset: {relation name: {its relations}}."""
+    related = queryset.query.select_related
+    if related is True:
+        raise ValueError("bundle.load needs select_related() with names")
+    return related or {}
+
+
+def _json_object(model, related: dict, prefix: str = "") -> dict:
+    """{key: expression} of a model's columns (by attname) and of each related model (nested)."""
+    row = {}
+    for field in model._meta.concrete_fields:
+        _converter(field)  # refuse a type it cannot bring back now, not when a row has it
+        column = F(prefix + field.attname)
+        row[field.attname] = _AsJSON(column) if field.get_internal_type() == "JSONField" else column
+    for name, nested in related.items():
+        field = model._meta.get_field(name)
+        if not (field.many_to_one or field.one_to_one) or not field.concrete:
+            raise ValueError(f"bundle.load follows forward foreign keys only, not {model.__name__}.{name}")
+        row[name] = JSONObject(**_json_object(field.related_model, nested, f"{prefix}{name}__"))
+    return row
+
+
+def _ordering(queryset) -> list:
+    """The queryset's order as expressions for ROW_NUMBER(): its order_by, else its model's."""
+    model = queryset.model
+    ordering = queryset.query.order_by or model._meta.ordering or ["pk"]
+    expressions = []
+    for term in ordering:
+        if not isinstance(term, str):
+            expressions.append(term)
+            continue
+        path = term.removeprefix("-")
+        if path != "pk" and _is_relation(model, path):
+            raise ValueError(f"bundle.load orders by columns: name the column of {term!r} to order by")
+        expressions.append(F(path).desc() if term.startswith("-") else F(path).asc())
+    return expressions
+
+
+def _is_relation(model, path: str) -> bool:
+    """Whether `path` ends at a relation rather than a column (`grid`, not `grid_id`)."""
+    for name in path.split("__"):
+        field = model._meta.get_field(name)
+        model = field.related_model
+    return field.is_relation and name == field.name
+
+
+class _AsJSON(Func):
+    """A JSON column as a JSON value inside JSONObject: SQLite keeps JSON as text, which would
+    be nested as a string; PostgreSQL's jsonb is nested as it is."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="JSON(%(expressions)s)", **extra_context)
+
+
+def _instance(model, row: dict, related: dict, db: str):
+    fields = model._meta.concrete_fields
+    instance = model.from_db(db, [f.attname for f in fields], [_python(f, row[f.attname]) for f in fields])
+    for name, nested in related.items():
+        field = model._meta.get_field(name)
+        target = row[name]
+        pk = field.related_model._meta.pk.attname
+        setattr(instance, name, None if target[pk] is None else _instance(field.related_model, target, nested, db))
+    return instance
+
+
+def _set_known(lists, known: list) -> None:
+    if not known:
+        return
+    by_model = {(type(obj), obj.pk): obj for obj in known}
+    for instances in lists:
+        for instance in instances:
+            for field in instance._meta.concrete_fields:
+                if field.many_to_one or field.one_to_one:
+                    obj = by_model.get((field.related_model, getattr(instance, field.attname)))
+                    if obj is not None:
+                        setattr(instance, field.name, obj)
+
+
+def _utc(value):
+    """An aware datetime in UTC from either database's text: SQLite stores UTC without an
+    offset (USE_TZ), PostgreSQL writes the session's offset (UTC for Django's connections)."""
+    moment = parse_datetime(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _same(value):
+    return value
+
+
+# How a JSON value comes back as the field's Python value, by the field's internal type.
+_CONVERT = {
+    **dict.fromkeys(("AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField",
+                     "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField",
+                     "PositiveSmallIntegerField", "CharField", "TextField", "FileField"), _same),
+    "BooleanField": bool,  # SQLite gives 0 / 1
+    "DateTimeField": _utc,
+    "DateField": parse_date,
+    "UUIDField": uuid.UUID,  # SQLite stores 32 hex digits, PostgreSQL the dashed form
+    "JSONField": _same,  # nested as JSON (_AsJSON), decoded with the row
+}
+
+
+def _converter(field):
+    target = field.target_field if field.is_relation else field
+    kind = target.get_internal_type()
+    if kind not in _CONVERT or (kind == "JSONField" and target.decoder is not None):
+        raise TypeError(f"bundle.load cannot load {field!r} ({kind})")
+    return _CONVERT[kind]
+
+
+def _python(field, value):
+    return None if value is None else _converter(field)(value)

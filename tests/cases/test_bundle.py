@@ -1,0 +1,165 @@
+"""cases/bundle.py: several lists in one query, each instance equal, field by field and type by
+type, to the same row loaded by the ORM — on SQLite and on PostgreSQL (run with DATABASE_URL)."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.db.models import F, Value
+from django.db.models.functions import Concat
+from django.test.utils import CaptureQueriesContext
+
+from cases import bundle
+from cases.models import Attachment, CaseEvent, FollowUp, PersonalDataDisclosure, Referral
+from mediators.models import Mediator
+from tests.factories import a_department, case_in_state, make_case
+
+pytestmark = pytest.mark.django_db
+
+# Each JSON shape a payload may take, with what JSON text could confuse: quotes, unicode, a
+# number as text, a datetime as text, nesting.
+PAYLOADS = [{"risk": "major", "n": 3, "ok": True, "none": None}, [1, "二", {"三": [4.5]}], "纯文本 \"引号\"",
+            42, 2.5, True, {"when": "2026-03-10T02:00:00+00:00", "nested": {"list": [], "empty": {}}}]
+
+
+def assert_same(loaded, orm):
+    """Every column equal with the same Python type (and the same time zone); related objects
+    that both carry, equal too."""
+    assert type(loaded) is type(orm)
+    for field in orm._meta.concrete_fields:
+        got, expected = getattr(loaded, field.attname), getattr(orm, field.attname)
+        assert (got, type(got)) == (expected, type(expected)), field.name
+        if isinstance(expected, datetime):
+            assert got.tzinfo == expected.tzinfo == UTC, field.name
+    assert loaded._state.adding is False and loaded._state.db == orm._state.db
+
+
+def assert_same_lists(lists: dict, related=()):
+    loaded = bundle.load(lists)
+    for name, queryset in lists.items():
+        orm = list(queryset)
+        assert [row.pk for row in loaded[name]] == [row.pk for row in orm], name
+        for got, expected in zip(loaded[name], orm, strict=True):
+            assert_same(got, expected)
+            for path in related:
+                got_related, expected_related = got, expected
+                for step in path.split("__"):
+                    got_related, expected_related = getattr(got_related, step), getattr(expected_related, step)
+                assert (got_related is None) == (expected_related is None), path
+                if expected_related is not None:
+                    assert_same(got_related, expected_related)
+    return loaded
+
+
+@pytest.fixture
+def case(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return case_in_state("triaged", grid=world.grid1, actor=world.officer1)
+
+
+def test_it_loads_several_lists_in_one_query(world, case):
+    lists = {"events": case.events.all(), "parties": case.parties.all(), "nothing": case.referrals.none()}
+    with CaptureQueriesContext(connection) as queries:
+        loaded = bundle.load(lists)
+    assert len(queries) == 1
+    assert loaded["nothing"] == [] and len(loaded["parties"]) == 2 and loaded["events"]
+
+
+def test_every_kind_of_column_comes_back_as_the_orm_gives_it(world, case):
+    # datetimes (with and without microseconds, null), dates, booleans (and a null one), UUIDs,
+    # integers of each size, files, JSON of every shape
+    case.intake_token = uuid.uuid4()
+    case.occurred_at = datetime(2026, 3, 9, 23, 59, 59, tzinfo=UTC)
+    case.save()
+    CaseEvent.objects.bulk_create([CaseEvent(case=case, actor=world.officer1, kind="comment", data=data,
+                                             at=datetime(2026, 3, 10, 2, 0, 0, i, tzinfo=UTC))
+                                   for i, data in enumerate(PAYLOADS)])
+    attachment = Attachment(case=case, kind="photo", original_name="现场.png", content_type="image/png", size=9,
+                            uploaded_by=world.officer1)
+    attachment.file.save("现场.png", ContentFile(b"\x89PNG\r\n\x1a\n0"), save=True)
+    FollowUp.objects.create(case=case, due_on=datetime(2026, 3, 12).date())
+    FollowUp.objects.create(case=case, due_on=datetime(2026, 3, 13).date(), fulfilled=False,
+                            done_at=datetime(2026, 3, 13, 8, 30, tzinfo=UTC), done_by=world.worker1)
+    loaded = assert_same_lists({
+        "cases": type(case).objects.filter(pk=case.pk),
+        "events": case.events.order_by("at", "id"),
+        "attachments": case.attachments.all(),
+        "follow_ups": case.follow_ups.all(),
+        "mediators": Mediator.objects.all(),
+        "users": type(world.officer1).objects.filter(pk__in=[world.officer1.pk, world.admin.pk]),
+    })
+    assert [event.data for event in loaded["events"] if event.kind == "comment"] == PAYLOADS
+    assert loaded["attachments"][0].file.read() == b"\x89PNG\r\n\x1a\n0"
+    assert loaded["cases"][0].get_state_display() == case.get_state_display()
+
+
+def test_related_objects_come_nested_and_null_ones_as_none(world, case):
+    department = a_department()
+    from cases import loop
+
+    loop.send_referral(case=case, actor=world.officer1, department=department, contact=None,
+                       deadline=datetime(2026, 3, 20).date(), request="修管道")
+    loop.place_call(actor=world.worker1, grid=world.grid1, message="请到场", case=case)
+    (referral,) = assert_same_lists({
+        "referrals": case.referrals.select_related("department", "contact", "sent_by"),
+    }, related=("department", "contact", "sent_by"))["referrals"]
+    (call,) = assert_same_lists({
+        "calls": case.calls.select_related("grid__community__street", "caller", "answered_by"),
+    }, related=("grid", "grid__community", "grid__community__street", "caller", "answered_by"))["calls"]
+    with CaptureQueriesContext(connection) as queries:
+        assert referral.contact is None and call.answered_by is None
+        assert referral.department == department and call.grid.community.street.name
+    assert len(queries) == 0
+
+
+def test_each_list_keeps_its_order(world, case):
+    for i in range(3):
+        make_case(grid=world.grid1, actor=world.officer1, title=f"排序 {i}")
+    cases = type(case).objects.filter(grid=world.grid1)
+    assert_same_lists({
+        "newest_first": cases,  # Meta.ordering, descending
+        "by_title": cases.order_by("title", "-id"),
+        "by_related_column": cases.order_by("-created_by__username", "id"),
+        "by_expression": cases.order_by(F("due_at").asc(nulls_first=True), "id"),
+        "unordered_model": case.team.all(),  # no Meta.ordering: by primary key
+    })
+
+
+def test_annotations_come_back_as_attributes(world, case):
+    cases = type(case).objects.filter(pk=case.pk).annotate(label=Concat("number", Value(" · "), "title"))
+    (loaded,) = bundle.load({"cases": cases})["cases"]
+    assert loaded.label == f"{case.number} · {case.title}"
+
+
+def test_known_objects_are_set_as_the_related_object(world, case):
+    loaded = bundle.load({"events": case.events.all()}, known=[case])
+    with CaptureQueriesContext(connection) as queries:
+        assert all(event.case is case for event in loaded["events"])
+    assert len(queries) == 0
+
+
+def test_it_refuses_what_it_cannot_bring_back(world, case):
+    with pytest.raises(ValueError):
+        bundle.load({"sliced": case.events.all()[:2]})
+    with pytest.raises(ValueError):
+        bundle.load({"by_relation": Referral.objects.order_by("department")})
+    with pytest.raises(ValueError):
+        bundle.load({"reverse": type(case).objects.select_related("agreement")})
+    with pytest.raises(TypeError):  # an IP address: not a type it knows
+        bundle.load({"disclosures": PersonalDataDisclosure.objects.all()})
+
+
+def test_an_empty_bundle_costs_no_query(world, case):
+    with CaptureQueriesContext(connection) as queries:
+        assert bundle.load({"nothing": case.events.none(), "none": case.parties.none()}) == {
+            "nothing": [], "none": []}
+    assert len(queries) == 0
+
+
+def test_datetimes_are_utc_whatever_the_connection_says(world, case):
+    moment = datetime(2026, 3, 10, 10, 30, 15, 123456, tzinfo=UTC) - timedelta(hours=8)
+    CaseEvent.objects.bulk_create([CaseEvent(case=case, actor=world.officer1, kind="comment", at=moment)])
+    loaded = bundle.load({"events": case.events.filter(at=moment)})["events"]
+    assert [event.at for event in loaded] == [moment] and loaded[0].at.tzinfo is UTC
