@@ -103,10 +103,9 @@ def test_a_page_reads_the_ids_of_its_rows_first_then_those_rows(client, world):
     expected = list(Case.objects.filter(title__contains="停车").order_by("-reported_at", "-id")
                     .values_list("pk", flat=True)[25:35])
     assert [case.pk for case in response.context["page"].object_list] == expected
-    (rows,) = [q["sql"] for q in ctx.captured_queries if "grids_community" in q["sql"] and "cases_case" in q["sql"]
-               and "LIKE" in q["sql"]]
-    assert rows.count('"title" LIKE') == 1, rows  # the search once, not again around the ids
-    assert 'WHERE "cases_case"."id" IN (SELECT' in rows and "LIMIT 26 OFFSET 25" in rows, rows
+    (rows,) = [q["sql"] for q in ctx.captured_queries if "停车" in q["sql"] and "grids_community" in q["sql"]]
+    outer, ids = rows.split('WHERE "cases_case"."id" IN (SELECT', 1)
+    assert "停车" not in outer and "LIMIT 26 OFFSET 25" in ids, rows  # the search once, inside
 
 
 def test_a_search_is_cut_to_the_users_cases_in_each_part(client, world):
