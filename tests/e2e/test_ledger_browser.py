@@ -46,3 +46,26 @@ def test_streetlead_refers_a_case_from_the_ledger_and_downloads_the_excel(transa
     row = next(r for r in rows[1:] if r[0] == case.number)
     assert "已移交" in row and "区住建局" in row
     assert re.search(r"1\d\d\*\*\*\*\d{4}", " ".join(str(c) for c in row if c))
+
+
+def test_streetlead_reads_this_years_figures_from_the_statistics_as_of_their_refresh(transactional_world, new_page):
+    """The dashboard on a desk: the period figures say when the statistics were refreshed, and a
+    case settled on the spot after it counts once the next refresh has run."""
+    from stats import refresh
+    from tests.factories import act
+
+    w = transactional_world
+    act(case_in_state("triaged", grid=w.grid1, actor=w.officer1), "settle_on_spot", w.officer1)
+    refresh.refresh()
+    page = new_page(DESKTOP)
+    sign_in(page, "streetlead")
+    page.goto("/dashboard/")
+    expect(page.locator("#period-as-of")).to_contain_text("统计刷新")
+    expect(page.locator("#fig-on-spot")).to_contain_text("1")
+    screenshot(page, "dashboard-streetlead-desktop")
+    act(case_in_state("triaged", grid=w.grid2, actor=w.officer2), "settle_on_spot", w.officer2)
+    page.reload()
+    expect(page.locator("#fig-on-spot")).to_contain_text("1")
+    refresh.refresh()
+    page.reload()
+    expect(page.locator("#fig-on-spot")).to_contain_text("2")
