@@ -8,14 +8,14 @@ from datetime import date
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
-from .models import DailyRollup, DayTotal, Refresh
+from .models import DailyRollup, DayTotal
+from .refresh import last_refreshed_at
 
 
 def period_figures(grid_ids, year_start: date, month_start: date) -> dict | None:
     """This year's cases (reported, accepted, settled, settled on the spot) and this month's
     resolutions in `grid_ids` (None: everywhere), as of the last refresh; None before the first."""
-    as_of = (Refresh.objects.filter(finished_at__isnull=False).order_by("-started_at")
-             .values_list("started_at", flat=True).first())
+    as_of = last_refreshed_at()
     if as_of is None:
         return None
     if grid_ids is None:

@@ -37,7 +37,8 @@ from grids.models import Community, CommunityGrid, District, GridLink, PoliceBur
 from grids.roles import Role
 
 from .facts import LEVEL_FIELDS
-from .models import CaseFact, DailyRollup, GridNow, Refresh
+from .models import CaseFact, DailyRollup, GridNow
+from .refresh import last_refreshed_at
 
 MONTH, QUARTER, YEAR, CUSTOM = "month", "quarter", "year", "custom"
 PERIOD_KINDS = (MONTH, QUARTER, YEAR, CUSTOM)
@@ -548,8 +549,7 @@ def report(user, unit: Unit, period: Period) -> Report:
     ]
 
     # 7. When the figures were made.
-    refreshed_at = (Refresh.objects.filter(finished_at__isnull=False).order_by("-started_at")
-                    .values_list("started_at", flat=True).first())
+    refreshed_at = last_refreshed_at()
 
     figures = {}
     for key in FIGURE_KEYS:

@@ -99,8 +99,7 @@ def refresh(*, full: bool = False, progress: Progress | None = None, now: dateti
     with _exclusive() as acquired:
         if not acquired:
             return {"full": full, "cases": 0, "days": 0, "skipped": True}
-        previous = (Refresh.objects.filter(finished_at__isnull=False).order_by("-started_at")
-                    .values_list("started_at", flat=True).first())
+        previous = last_refreshed_at()
         full = full or previous is None
         log = Refresh.objects.create(started_at=now, full=full)
         if full:
