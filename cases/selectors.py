@@ -179,6 +179,18 @@ def _session_lists(case) -> dict:
     }
 
 
+def _record_lists(case) -> dict:
+    """What both the case page and the case file list: parties, attachments, the team with their
+    accounts, the timeline's events with their actors (oldest first) and the sessions."""
+    return {
+        "parties": case.parties.all(),
+        "attachments": case.attachments.all(),
+        "team": case.team.select_related("user").order_by("id"),
+        "events": case.events.select_related("actor").order_by("at", "id"),
+        **_session_lists(case),
+    }
+
+
 def _sessions(rows: dict) -> list:
     """The sessions of _session_lists, each with `mediator_list`, `participant_list` and
     `part_list` (each part with `party_list`), as a prefetch `to_attr` would give them."""
@@ -222,16 +234,12 @@ def case_lists(user, case) -> CaseLists:
     user's departments as a contact account are read with them (permissions.contact_department_ids
     asks for them for each referral)."""
     rows = bundle.load({
-        "parties": case.parties.all(),
-        "attachments": case.attachments.all(),
-        "team": case.team.select_related("user").order_by("id"),
+        **_record_lists(case),
         "referrals": case.referrals.select_related("department", "contact", "sent_by"),
         "tasks": case.tasks.select_related("assignee", "issued_by"),
         "calls": case.calls.select_related("grid__community", "caller", "answered_by"),
         "follow_ups": case.follow_ups.select_related("done_by"),
         "choices": case.mediator_choices.filter(active=True).select_related("mediator", "party"),
-        **_session_lists(case),
-        "events": case.events.select_related("actor").order_by("at", "id"),
         "linked": links.linked_cases(user, case),
         "contact_departments": permissions.contact_departments(user),
     }, known=[case])
@@ -280,11 +288,7 @@ def case_file(case) -> CaseFile:
         agreement_lists = {"agreement_parties": _in_order_of(model, "parties", agreement=agreement),
                            "agreement_mediators": _in_order_of(model, "mediators", agreement=agreement)}
     rows = bundle.load({
-        "parties": case.parties.all(),
-        "attachments": case.attachments.all(),
-        "team": case.team.select_related("user").order_by("id"),
-        "events": case.events.select_related("actor").order_by("at", "id"),
-        **_session_lists(case),
+        **_record_lists(case),
         **agreement_lists,
         "referrals": case.referrals.select_related("department"),
         "follow_ups": case.follow_ups.select_related("done_by"),
