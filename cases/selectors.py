@@ -400,64 +400,76 @@ class Dashboard:
     year_start: object
     by_grid_more: bool = False  # more grids have open cases than by_grid shows
     as_of: object = None  # when the period figures come from the statistics: their last refresh
+    open_as_of: object = None  # when the open cases do too (the whole province's): the same
 
     @property
     def success_percent(self) -> int | None:
         return None if self.success_rate is None else round(self.success_rate * 100)
 
 
-# Where the dashboard's period figures come from when something keeps them: the statistics app
-# registers its rollups (stats/apps.py). A function (grid ids or None for all, year start, month
-# start) -> {"reported", "accepted", "settled", "settled_on_spot", "resolved_this_month", "as_of"},
-# or None while it has nothing yet (they are then counted here, from the cases).
-_kept_period_figures = None
+# Where the dashboard's figures come from when something keeps them: the statistics app
+# registers its tables (stats/apps.py). A function (grid ids or None for all, year start, month
+# start, province_grids=n) -> {"reported", "accepted", "settled", "settled_on_spot",
+# "resolved_this_month", "as_of"} and, for all, "open": the province's open cases {"overdue",
+# "by_state", "by_warning", "by_grid" (its n grids with the most)}; None while it has nothing yet
+# (the figures are then counted here, from the cases).
+_kept = {"figures": None}
 
 
-def keep_period_figures_in(source) -> None:
-    global _kept_period_figures
-    _kept_period_figures = source
+def keep_dashboard_figures_in(source) -> None:
+    _kept["figures"] = source
 
 
 def dashboard(user) -> Dashboard:
     """The leaders' figures for the grids they lead. Now (live, from the cases): the open cases
     (a small part of all) once for the states, colours and overdue, the grids with the most open
     cases (`DASHBOARD_GRIDS`), the late calls. The period — this month's resolutions, this year's
-    cases, settled and settled on the spot — from the statistics rollups (`keep_period_figures_in`),
-    as of their last refresh: counting a province's year from its cases reads a million rows.
-    Six queries. (The open cases are counted by their grid, never empty: their index holds it and
-    what the filters read, so the table itself is not read.)"""
+    cases, settled and settled on the spot — from the statistics rollups, as of their last refresh:
+    counting a province's year from its cases reads a million rows; for the same reason the whole
+    province's open cases (hundreds of thousands) come from the statistics' open cases per grid
+    (`keep_dashboard_figures_in`). Six queries. (The open cases are counted by their grid, never
+    empty: their index holds it and what the filters read, so the table itself is not read.)"""
     now = timezone.now()
     local = timezone.localtime(now)
     month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     year_start = month_start.replace(month=1)
     scope = access.scope_of(user)
     visible = permissions.led_cases(user)
-    open_cases = visible.open()
+    grid_ids = None if scope.everything else scope.grids_where(*permissions.LEADERS)
+    kept = _kept["figures"] and _kept["figures"](grid_ids, year_start.date(), month_start.date(),
+                                                 province_grids=DASHBOARD_GRIDS + 1)
+    period = kept or _period_figures(visible, year_start, month_start)
+    now_figures = kept and kept.get("open") or _open_figures(visible.open(), now)
+    grid_counts = now_figures["by_grid"]
+    grids = access.visible_community_grids(user).select_related("community").in_bulk([g for g, _n in grid_counts])
+    calls = permissions.visible_calls(user).late(now)
+    by_state = [(s, State(s).label, now_figures["by_state"][s]) for s in OPEN_STATES]
+    return Dashboard(
+        by_state=by_state, by_grid=[(grids[g], n) for g, n in grid_counts[:DASHBOARD_GRIDS] if g in grids],
+        by_grid_more=len(grid_counts) > DASHBOARD_GRIDS,
+        by_warning=[(c, Warning(c).label, now_figures["by_warning"][c]) for c in Warning.values],
+        open_total=sum(n for _s, _label, n in by_state), resolved_this_month=period["resolved_this_month"],
+        success_rate=period["settled"] / period["accepted"] if period["accepted"] else None,
+        overdue=now_figures["overdue"], escalated_waiting=now_figures["by_state"][State.ESCALATED],
+        late_calls=calls.count(), settled_on_spot=period["settled_on_spot"],
+        month_start=month_start, year_start=year_start, as_of=period["as_of"],
+        open_as_of=period["as_of"] if kept and "open" in kept else None,
+    )
+
+
+def _open_figures(open_cases, now) -> dict:
+    """The dashboard's open-case figures counted from the cases (two queries)."""
     warnings = Warnings(now)
     totals = open_cases.aggregate(
         **{f"warning_{colour}": Count("grid", filter=warnings.q(colour)) for colour in Warning.values},
         **{f"state_{state}": Count("grid", filter=Q(state=state)) for state in OPEN_STATES},
         overdue=Count("grid", filter=Q(due_at__lt=now)),
     )
-    by_state = [(s, State(s).label, totals[f"state_{s}"]) for s in OPEN_STATES]
-    grid_counts = list(open_cases.values("grid").annotate(n=Count("*"))
-                       .order_by("-n", "grid")[:DASHBOARD_GRIDS + 1])
-    grids = {g.pk: g for g in access.visible_community_grids(user).select_related("community")
-             .filter(pk__in=[row["grid"] for row in grid_counts])}
-    grid_ids = None if scope.everything else scope.grids_where(*permissions.LEADERS)
-    period = _kept_period_figures and _kept_period_figures(grid_ids, year_start.date(), month_start.date())
-    period = period or _period_figures(visible, year_start, month_start)
-    calls = permissions.visible_calls(user).late(now)
-    return Dashboard(
-        by_state=by_state, by_grid=[(grids[row["grid"]], row["n"]) for row in grid_counts[:DASHBOARD_GRIDS]],
-        by_grid_more=len(grid_counts) > DASHBOARD_GRIDS,
-        by_warning=[(c, Warning(c).label, totals[f"warning_{c}"]) for c in Warning.values],
-        open_total=sum(n for _s, _label, n in by_state), resolved_this_month=period["resolved_this_month"],
-        success_rate=period["settled"] / period["accepted"] if period["accepted"] else None,
-        overdue=totals["overdue"], escalated_waiting=totals[f"state_{State.ESCALATED}"],
-        late_calls=calls.count(), settled_on_spot=period["settled_on_spot"],
-        month_start=month_start, year_start=year_start, as_of=period["as_of"],
-    )
+    by_grid = (open_cases.values("grid").annotate(n=Count("*")).order_by("-n", "grid_id")
+               .values_list("grid", "n")[:DASHBOARD_GRIDS + 1])
+    return {"overdue": totals["overdue"], "by_grid": list(by_grid),
+            "by_state": {state: totals[f"state_{state}"] for state in OPEN_STATES},
+            "by_warning": {colour: totals[f"warning_{colour}"] for colour in Warning.values}}
 
 
 def _period_figures(visible, year_start, month_start) -> dict:

@@ -9,6 +9,6 @@ class StatsConfig(AppConfig):
     def ready(self):
         from cases import selectors
 
-        from .dashboard import period_figures
+        from .dashboard import dashboard_figures
 
-        selectors.keep_period_figures_in(period_figures)  # the dashboard's year and month
+        selectors.keep_dashboard_figures_in(dashboard_figures)  # its year and month; the province's open cases

@@ -10,7 +10,7 @@ them when a grid moves (GridNow keeps the copy it compares with)."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases.choices import Category, Channel, Risk, State, Tier
+from cases.choices import Category, Channel, Risk, State, Tier, Warning
 from cases.models import Case
 from grids.models import Community, CommunityGrid, District, Street
 from mediators.models import Mediator
@@ -167,11 +167,29 @@ class GridNow(models.Model):
     district = _place(District, _("district"), null=True)
     open = models.PositiveIntegerField(_("open cases"), default=0)
     overdue = models.PositiveIntegerField(_("overdue cases"), default=0)
+    # The open cases by state and by warning colour (the province's dashboard adds these up
+    # instead of reading every open case): one column per OPEN_STATES and per Warning.
+    reported = models.PositiveIntegerField(State.REPORTED.label, default=0)
+    triaged = models.PositiveIntegerField(State.TRIAGED.label, default=0)
+    mediating = models.PositiveIntegerField(State.MEDIATING.label, default=0)
+    escalated = models.PositiveIntegerField(State.ESCALATED.label, default=0)
+    referred = models.PositiveIntegerField(State.REFERRED.label, default=0)
+    at_district = models.PositiveIntegerField(State.DISTRICT.label, default=0)
+    red = models.PositiveIntegerField(Warning.RED.label, default=0)
+    orange = models.PositiveIntegerField(Warning.ORANGE.label, default=0)
+    yellow = models.PositiveIntegerField(Warning.YELLOW.label, default=0)
+    blue = models.PositiveIntegerField(Warning.BLUE.label, default=0)
     refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    # The column of each open state (OPEN_STATES) and warning colour.
+    STATE_COLUMNS = {State.REPORTED: "reported", State.TRIAGED: "triaged", State.MEDIATING: "mediating",
+                     State.ESCALATED: "escalated", State.REFERRED: "referred", State.DISTRICT: "at_district"}
+    WARNING_COLUMNS = {colour: colour for colour in Warning.values}
 
     class Meta:
         verbose_name = _("open cases per grid")
         verbose_name_plural = _("open cases per grid")
+        indexes = [models.Index(fields=["-open", "grid"], name="gridnow_most_open")]
 
     def __str__(self):
         return str(self.grid_id)

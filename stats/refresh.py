@@ -33,6 +33,7 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent
+from cases.warning import Warnings
 from grids.models import CommunityGrid
 
 from . import facts
@@ -279,15 +280,18 @@ def _the_map():
 
 
 def _count_open(now: datetime) -> None:
-    """GridNow: every grid's open and overdue cases now, and where it sits on the map."""
-    counts = {row["grid_id"]: row for row in Case.objects.open().values("grid_id").order_by().annotate(
-        n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))}
-    rows = []
-    for grid_id, community_id, street_id, district_id in _the_map():
-        row = counts.get(grid_id, {"n": 0, "late": 0})
-        rows.append(GridNow(grid_id=grid_id, community_id=community_id, street_id=street_id,
-                            district_id=district_id, open=row["n"], overdue=row["late"], refreshed_at=now))
+    """GridNow: every grid's open and overdue cases now, by state and by warning colour, and
+    where it sits on the map."""
+    warnings = Warnings(now)
+    measures = {"open": Count("id"), "overdue": Count("id", filter=Q(due_at__lt=now)),
+                **{column: Count("id", filter=Q(state=state)) for state, column in GridNow.STATE_COLUMNS.items()},
+                **{column: Count("id", filter=warnings.q(colour)) for colour, column in GridNow.WARNING_COLUMNS.items()}}
+    counts = {row.pop("grid_id"): row
+              for row in Case.objects.open().values("grid_id").order_by().annotate(**measures)}
+    none = dict.fromkeys(measures, 0)
+    rows = [GridNow(grid_id=grid_id, community_id=community_id, street_id=street_id, district_id=district_id,
+                    refreshed_at=now, **counts.get(grid_id, none))
+            for grid_id, community_id, street_id, district_id in _the_map()]
     GridNow.objects.exclude(grid_id__in=CommunityGrid.objects.values("id")).delete()
     GridNow.objects.bulk_create(rows, batch_size=1000, update_conflicts=True, unique_fields=["grid"],
-                                update_fields=["community", "street", "district", "open", "overdue",
-                                               "refreshed_at"])
+                                update_fields=["community", "street", "district", "refreshed_at", *measures])

@@ -2,8 +2,11 @@
 resolutions) come from the statistics rollups once they are made: the same numbers as counted
 from the cases, as of the last refresh, which the page says."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import selectors
 from cases.models import Case
@@ -72,8 +75,50 @@ def test_the_rollups_cost_one_query_fewer_than_counting_the_cases(client, world,
 
 
 def test_without_the_statistics_the_dashboard_counts_the_cases(client, world, cases, monkeypatch):
-    monkeypatch.setattr(selectors, "_kept_period_figures", None)
+    monkeypatch.setitem(selectors._kept, "figures", None)
     refresh.refresh()
     client.force_login(world.streetlead)
     live, d = period_of(client)
     assert d.as_of is None and live["settled_on_spot"] == 2
+
+
+OPEN = ("open_total", "overdue", "escalated_waiting", "by_state", "by_warning", "by_grid", "by_grid_more")
+
+
+def open_of(client):
+    d = client.get(URL).context["d"]
+    return {name: getattr(d, name) for name in OPEN}, d
+
+
+def test_the_provinces_open_cases_from_the_statistics_match_the_cases(client, world, cases, monkeypatch):
+    """The administrator's open cases (by state, colour, overdue, the grids with the most) are
+    added up from the statistics' open cases per grid: the same as counted from the cases."""
+    major = case_in_state("mediating", grid=world.grid_fh, actor=world.streetlead_fh)
+    late = case_in_state("triaged", grid=world.grid2, actor=world.stationlead)
+    Case.objects.filter(pk=major.pk).update(risk="major")  # red, and
+    Case.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=1))  # overdue
+    client.force_login(world.admin)
+    live, d = open_of(client)
+    assert d.open_as_of is None and live["open_total"] == 7 and live["overdue"] == 1
+    assert dict((c, n) for c, _label, n in live["by_warning"])["red"] == 2
+    refresh.refresh()
+    kept, d = open_of(client)
+    assert kept == live and d.open_as_of is not None
+    page = client.get(URL).content.decode()
+    assert "全省数据截至" in page
+    queries, sql = count_queries(client, URL)
+    assert not any('FROM "cases_case"' in query for query in sql), "\n".join(sql)
+
+
+def test_a_new_case_reaches_the_provinces_figures_at_the_next_refresh(client, world, cases):
+    refresh.refresh()
+    client.force_login(world.admin)
+    before, _d = open_of(client)
+    client.force_login(world.districtlead)
+    district_before, _d = open_of(client)
+    case_in_state("reported", grid=world.grid_fh, actor=world.streetlead_fh)
+    assert open_of(client)[0]["open_total"] == district_before["open_total"] + 1  # a leader's: live
+    client.force_login(world.admin)
+    assert open_of(client)[0] == before  # the province's: as of the last refresh
+    refresh.refresh()
+    assert open_of(client)[0]["open_total"] == before["open_total"] + 1
