@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet, ObjectDoesNotExist
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,7 @@ from grids.models import PoliceGrid
 from grids.roles import Role
 from grids.selectors import leaders_over_grid, police_by_grid, police_rows, worker_rows, workers_by_grid
 
-from . import bundle, links, permissions, timeline
+from . import bundle, links, paging, permissions, timeline
 from .choices import OPEN_STATES, DepartmentKind, ReferralStatus, State, TeamRole, Warning
 from .grants import roles_by_case as grants_of
 from .masking import mask_id_number, mask_phone
@@ -326,16 +327,18 @@ def first_rows(queryset, limit=WORKBENCH_ROWS) -> tuple[list, bool]:
 
 
 def _first_ids(parts: list[tuple[str, object]], limit: int) -> list[tuple[str, int]]:
-    """(key, case id) of the first `limit` + 1 rows of each ordered queryset, in one query: each
-    part keeps its own index-friendly ORDER BY ... LIMIT in a derived table, joined by UNION ALL
-    (SQLite refuses LIMIT directly in a compound statement, so Django's union() cannot)."""
+    """(key, case id) of the first `limit` + 1 rows of each part, in one query: each part (an
+    ordered queryset, or a function giving the SQL and parameters of its ids) keeps its own
+    index-friendly ORDER BY ... LIMIT in a derived table, joined by UNION ALL (SQLite refuses
+    LIMIT directly in a compound statement, so Django's union() cannot)."""
     selects, params = [], []
-    for number, (key, queryset) in enumerate(parts):
+    for number, (key, part) in enumerate(parts):
         try:
-            sql, part_params = queryset.values_list("id")[:limit + 1].query.sql_with_params()
+            sql, part_params = part() if callable(part) else \
+                part.values_list("id")[:limit + 1].query.sql_with_params()
         except EmptyResultSet:  # a filter that matches nothing (no grids, no grants)
             continue
-        selects.append(f"SELECT {number} AS part, part{number}.* FROM ({sql}) part{number}")
+        selects.append(f"SELECT {number} AS part, part{number}.id FROM ({sql}) part{number}")
         params += part_params
     if not selects:
         return []
@@ -347,30 +350,39 @@ def _first_ids(parts: list[tuple[str, object]], limit: int) -> list[tuple[str, i
 def workbench(user) -> list[Section]:
     """工作台: what awaits this user, each section its first rows (and whether there are more).
     Two queries whatever the number of sections and cases: the ids of each section's first
-    rows, then those cases."""
+    rows, then those cases. The sections of all the user's grids (awaiting triage, overdue,
+    recent) ask each grid for its first rows (`paging.first_ids`); those of the user's own cases
+    follow the user's index."""
     visible = permissions.visible_cases(user)
     scope = access.scope_of(user)
+    granted = list(grants_of(user))
+    limit = WORKBENCH_ROWS + 1
+
+    def in_grids(queryset, grid_ids, extra_ids=()):
+        if scope.everything:
+            return queryset
+        return lambda: paging.first_ids(queryset, limit, grid_field="grid_id", grid_ids=grid_ids,
+                                        extra_ids=extra_ids)
+
     parts = []
     mediated = [case_id for case_id, roles in grants_of(user).items() if Role.MEDIATOR in roles]
     if mediated:
         parts.append(("my_mediations", visible.open().filter(id__in=mediated).order_by("due_at", "id")))
-    triage_roles = REGISTRY["triage"].roles
-    if scope.everything:
-        parts.append(("awaiting_triage", visible.filter(state=State.REPORTED).order_by("due_at", "id")))
-    elif scope.grids_where(*triage_roles):
-        parts.append(("awaiting_triage", visible.filter(
-            state=State.REPORTED, grid_id__in=scope.grids_where(*triage_roles)).order_by("due_at", "id")))
+    triage_grids = scope.grids_where(*REGISTRY["triage"].roles)
+    if scope.everything or triage_grids:
+        parts.append(("awaiting_triage", in_grids(Case.objects.filter(state=State.REPORTED)
+                                                  .order_by("due_at", "id"), triage_grids)))
     parts += [
         ("mine", visible.open().filter(lead_handler=user).order_by("due_at", "id")),
         ("reported_by_me", visible.open().filter(created_by=user).exclude(lead_handler=user)
          .order_by("-reported_at", "-id")),
-        ("overdue", visible.overdue().order_by("due_at", "id")),
-        ("recent", visible.order_by("-updated_at", "-id")),
+        ("overdue", in_grids(Case.objects.overdue().order_by("due_at", "id"), scope.community_grid_ids, granted)),
+        ("recent", in_grids(Case.objects.order_by("-updated_at", "-id"), scope.community_grid_ids, granted)),
     ]
     ids = _first_ids(parts, WORKBENCH_ROWS)
     cases = Case.objects.select_related(*LIST_RELATED).in_bulk({case_id for _key, case_id in ids})
     sections = []
-    for key, _queryset in parts:
+    for key, _part in parts:
         rows = [cases[case_id] for part, case_id in ids if part == key]
         sections.append(Section(key, rows[:WORKBENCH_ROWS], len(rows) > WORKBENCH_ROWS))
     return sections
@@ -496,8 +508,13 @@ def workbench_loop(user) -> dict:
     calls = permissions.calls_to_answer(user).select_related("grid__community", "caller", "case")
     scope = access.scope_of(user)
     follow_ups = FollowUp.objects.filter(done_at__isnull=True, case__state=State.RESOLVED).select_related("case")
-    if not scope.everything:
-        follow_ups = follow_ups.filter(case__grid_id__in=scope.grids_where(*permissions.ACTIONS["follow_up"].roles))
+    if not scope.everything:  # each grid's first (paging.first_ids)
+        try:
+            follow_ups = follow_ups.filter(id__in=RawSQL(*paging.first_ids(
+                follow_ups.order_by("due_on", "id"), WORKBENCH_ROWS + 1, grid_field="case__grid_id",
+                grid_ids=scope.grids_where(*permissions.ACTIONS["follow_up"].roles))))
+        except EmptyResultSet:
+            follow_ups = follow_ups.none()
     referrals = Referral.objects.none()
     if permissions.has_open_referral_grant(user):  # a department contact: what was sent to me
         # only on open cases: a contact's grant ends with the case (cases/loop.py _end_department_grant)

@@ -134,6 +134,8 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["grid", "state", "due_at"], name="case_grid_state_due"),
             models.Index(fields=["state", "due_at"], name="case_state_due"),
             models.Index(fields=["-updated_at"], name="case_updated"),
+            # a leader's work bench asks each grid for its last changed cases (paging.first_ids)
+            models.Index(fields=["grid", "-updated_at", "-id"], name="case_grid_updated"),
             models.Index(fields=["lead_handler", "state"], name="case_lead_state"),
             # Lists (issue 14): the list's order, for everyone and per grid, per state and for open
             # cases; the state last in the first one answers the dashboard's year from the index.
