@@ -63,9 +63,11 @@ COHORT_MEASURES = {
     **{name: f"COALESCE(SUM({name}) FILTER (WHERE settled), 0)" for name in facts.LEVEL_FIELDS.values()},
 }
 _KEY = ", ".join(DIMENSIONS)
+_MEASURES = (*COHORT_MEASURES, "resolved")  # every column of a rollup and of a day's total
+_SUMS = ", ".join(f"SUM({m})" for m in _MEASURES)
 ROLLUP_SQL = f"""
-INSERT INTO {DailyRollup._meta.db_table} (day, {_KEY}, {", ".join(COHORT_MEASURES)}, resolved)
-SELECT day, {_KEY}, {", ".join(f"SUM({m})" for m in (*COHORT_MEASURES, "resolved"))}
+INSERT INTO {DailyRollup._meta.db_table} (day, {_KEY}, {", ".join(_MEASURES)})
+SELECT day, {_KEY}, {_SUMS}
 FROM (
   SELECT reported_on AS day, {_KEY}, {", ".join(f"{sql} AS {m}" for m, sql in COHORT_MEASURES.items())}, 0 AS resolved
   FROM {CaseFact._meta.db_table} WHERE {{reported}} GROUP BY reported_on, {_KEY}
@@ -75,11 +77,9 @@ FROM (
 ) AS summed
 GROUP BY day, {_KEY}
 """
-_MEASURES = ", ".join((*COHORT_MEASURES, "resolved"))
 TOTAL_SQL = f"""
-INSERT INTO {DayTotal._meta.db_table} (day, {_MEASURES})
-SELECT day, {", ".join(f"SUM({m})" for m in (*COHORT_MEASURES, "resolved"))}
-FROM {DailyRollup._meta.db_table} WHERE {{days}} GROUP BY day
+INSERT INTO {DayTotal._meta.db_table} (day, {", ".join(_MEASURES)})
+SELECT day, {_SUMS} FROM {DailyRollup._meta.db_table} WHERE {{days}} GROUP BY day
 """
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total), as incidents.importing reports
