@@ -5,7 +5,7 @@ from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django.db import connections
 from django.db.models import Func, Q, TextField, Value
-from django.db.models.functions import Cast, Upper
+from django.db.models.functions import Cast, Reverse, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +33,16 @@ def has_pair(field: str, pair: str):
     fq_bigrams(UPPER(field::text)) answers it; the same rows as `field__icontains=pair`."""
     pairs = Bigrams(Upper(Cast(field, TextField())))
     return pairs.output_field.get_lookup("contains")(pairs, [Upper(Value(pair))])
+
+
+def ends_with(field: str, value: str, vendor: str):
+    """`field` is, or ends with, `value` (case-insensitively): a case or 110 number read out
+    whole or by its end. On PostgreSQL as the btree over REVERSE(UPPER(field::text)) answers it
+    (a prefix of the reversed text, migration 0028); the same rows as `field__iendswith=value`."""
+    if vendor != "postgresql":
+        return Q(**{f"{field}__iendswith": value})
+    reversed_text = Reverse(Upper(Cast(field, TextField())))
+    return TextField().get_lookup("startswith")(reversed_text, value.upper()[::-1])
 
 
 class Folding:
@@ -117,14 +127,16 @@ class CaseFilter(Folding, django_filters.FilterSet):
             # A phone or ID number matches only whole (equality: its index), only where the user
             # may see it in full, and the search is recorded like a reveal: a masked 192****7256
             # cannot be completed digit by digit. Digits may also be a case or 110 number, or
-            # the end of one read out on the radio.
+            # the end of one read out on the radio (a suffix: its reversed text's index).
             parties = Party.objects.filter(Q(phone=value) | Q(id_number__in={value.upper(), value.lower()}),
                                            case__in=permissions.revealable_cases(self.user))
             found = list(parties.select_related("case"))
             if found:
                 workflow.record_number_search(actor=self.user, parties=found,
                                               ip_address=self.request.META.get("REMOTE_ADDR") if self.request else None)
-            arms = [mine.filter(number__icontains=value), mine.filter(incident_number__icontains=value),
+            vendor = connections[queryset.db].vendor
+            arms = [mine.filter(ends_with("number", value, vendor)),
+                    mine.filter(ends_with("incident_number", value, vendor)),
                     mine.filter(id__in=parties.values("case_id"))]
         else:
             # 2 characters (a given name): no trigram in them, so on PostgreSQL their bigram indexes
