@@ -355,7 +355,7 @@ def workbench(user) -> list[Section]:
     follow the user's index."""
     visible = permissions.visible_cases(user)
     scope = access.scope_of(user)
-    granted = list(grants_of(user))
+    grants = grants_of(user)  # {case id: roles} of the cases granted one by one
     limit = WORKBENCH_ROWS + 1
 
     def in_grids(queryset, grid_ids, extra_ids=()):
@@ -365,7 +365,7 @@ def workbench(user) -> list[Section]:
                                         extra_ids=extra_ids)
 
     parts = []
-    mediated = [case_id for case_id, roles in grants_of(user).items() if Role.MEDIATOR in roles]
+    mediated = [case_id for case_id, roles in grants.items() if Role.MEDIATOR in roles]
     if mediated:
         parts.append(("my_mediations", visible.open().filter(id__in=mediated).order_by("due_at", "id")))
     triage_grids = scope.grids_where(*REGISTRY["triage"].roles)
@@ -376,8 +376,8 @@ def workbench(user) -> list[Section]:
         ("mine", visible.open().filter(lead_handler=user).order_by("due_at", "id")),
         ("reported_by_me", visible.open().filter(created_by=user).exclude(lead_handler=user)
          .order_by("-reported_at", "-id")),
-        ("overdue", in_grids(Case.objects.overdue().order_by("due_at", "id"), scope.community_grid_ids, granted)),
-        ("recent", in_grids(Case.objects.order_by("-updated_at", "-id"), scope.community_grid_ids, granted)),
+        ("overdue", in_grids(Case.objects.overdue().order_by("due_at", "id"), scope.community_grid_ids, grants)),
+        ("recent", in_grids(Case.objects.order_by("-updated_at", "-id"), scope.community_grid_ids, grants)),
     ]
     ids = _first_ids(parts, WORKBENCH_ROWS)
     cases = Case.objects.select_related(*LIST_RELATED).in_bulk({case_id for _key, case_id in ids})
