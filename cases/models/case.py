@@ -149,6 +149,9 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["due_at", "id"], condition=models.Q(state__in=OPEN_STATES), name="case_open_due"),
             models.Index(fields=["grid", "state", "risk", "due_at"], condition=models.Q(state__in=OPEN_STATES),
                          name="case_open_grid"),
+            # a leader's work bench asks each grid for its most overdue (paging.first_ids)
+            models.Index(fields=["grid", "due_at", "id"], condition=models.Q(state__in=OPEN_STATES),
+                         name="case_open_grid_due"),
             models.Index(fields=["resolved_at", "state", "id"], name="case_resolved"),
             # Searching words (filters.CaseFilter.search) has trigram indexes on PostgreSQL:
             # migration 0023.
