@@ -69,3 +69,26 @@ def test_streetlead_reads_this_years_figures_from_the_statistics_as_of_their_ref
     refresh.refresh()
     page.reload()
     expect(page.locator("#fig-on-spot")).to_contain_text("2")
+
+
+def test_the_administrator_reads_the_provinces_open_cases_as_of_the_last_refresh(transactional_world, new_page):
+    """The province on one page: its open cases come from the statistics (a province has hundreds
+    of thousands), the page says as of when, and a new case counts after the next refresh."""
+    from stats import refresh
+
+    w = transactional_world
+    case_in_state("mediating", grid=w.grid_fh, actor=w.streetlead_fh)
+    refresh.refresh()
+    page = new_page(DESKTOP)
+    sign_in(page, "admin")
+    page.goto("/dashboard/")
+    expect(page.locator("#period-as-of")).to_contain_text("全省数据截至")
+    before = int(page.locator("#fig-open .fs-3").inner_text())
+    assert before >= 1
+    screenshot(page, "dashboard-admin-desktop")
+    case_in_state("reported", grid=w.grid1, actor=w.worker1)
+    page.reload()
+    expect(page.locator("#fig-open .fs-3")).to_have_text(str(before))
+    refresh.refresh()
+    page.reload()
+    expect(page.locator("#fig-open .fs-3")).to_have_text(str(before + 1))
