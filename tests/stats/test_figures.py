@@ -275,3 +275,13 @@ def test_a_report_costs_the_same_queries_for_a_month_a_year_and_many_cases(world
     refresh.refresh()
     large_year = _queries(user, unit, Period.year(timezone.localdate().year))
     assert small_month[0] == small_year[0] == large_year[0] == queries, small_month[1]
+
+
+def test_the_provinces_months_from_its_daily_totals_are_what_its_cases_say(world, seeded):
+    unit = default_unit(world.admin)
+    months = report(world.admin, unit, MARCH).months
+    every = Case.objects.all()
+    march, february = months[-1], months[-2]
+    assert march.reported == every.filter(reported_at__range=local_range(MARCH)).count() > 0
+    assert february.resolved == every.filter(resolved_at__range=local_range(Period.month(2025, 2))).count()
+    assert march.prev_reported == every.filter(reported_at__range=local_range(Period.month(2024, 3))).count()
