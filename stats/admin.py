@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from cases.admin import ReadOnlyAdmin
 
-from .models import CaseFact, DailyRollup, DayTotal, GridNow, Refresh
+from .models import CaseFact, DailyRollup, DayBreakdown, DayTotal, GridNow, Refresh
 
 
 class DerivedAdmin(ReadOnlyAdmin):
@@ -34,6 +34,13 @@ class DailyRollupAdmin(DerivedAdmin):
 @admin.register(DayTotal)
 class DayTotalAdmin(DerivedAdmin):
     list_display = ["day", "reported", "accepted", "settled", "settled_on_spot", "resolved"]
+    date_hierarchy = "day"
+
+
+@admin.register(DayBreakdown)
+class DayBreakdownAdmin(DerivedAdmin):
+    list_display = ["day", "category", "channel", "risk", "tier", "reported", "settled", "resolved"]
+    list_filter = ["category", "risk"]
     date_hierarchy = "day"
 
 

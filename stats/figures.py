@@ -37,7 +37,7 @@ from grids.models import Community, CommunityGrid, District, GridLink, PoliceBur
 from grids.roles import Role
 
 from .facts import LEVEL_FIELDS
-from .models import CaseFact, DailyRollup, DayTotal, GridNow
+from .models import CaseFact, DailyRollup, DayBreakdown, DayTotal, GridNow
 from .refresh import last_refreshed_at
 
 MONTH, QUARTER, YEAR, CUSTOM = "month", "quarter", "year", "custom"
@@ -507,11 +507,13 @@ def report(user, unit: Unit, period: Period) -> Report:
     where = _where(user, unit, links)
     rollups = DailyRollup.objects.filter(where).order_by()
 
-    # 1. Totals and breakdowns, this period and the year before, in one grouped query.
+    # 1. Totals and breakdowns, this period and the year before, in one grouped query (the
+    # province's from its daily breakdowns: a tenth of the rows).
     which = SqlCase(When(day__range=(period.start, period.end), then=Value("now")), default=Value("before"))
     totals = {"now": _zero(), "before": _zero()}
     by = {side: {dim: defaultdict(_zero) for dim in BREAKDOWNS} for side in totals}
-    for row in (rollups.filter(Q(day__range=(period.start, period.end)) | Q(day__range=(previous.start, previous.end)))
+    broken_down = DayBreakdown.objects.order_by() if unit.kind == PROVINCE else rollups
+    for row in (broken_down.filter(Q(day__range=(period.start, period.end)) | Q(day__range=(previous.start, previous.end)))
                 .values("category", "channel", "risk", "tier", which=which).annotate(**_sums())):
         _add(totals[row["which"]], row)
         for dim in BREAKDOWNS:

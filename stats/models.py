@@ -156,6 +156,27 @@ class DayTotal(Measures):
         return str(self.day)
 
 
+class DayBreakdown(Measures):
+    """The daily rollups of one day summed over every place, kept by what the statistics break
+    down by (category, channel, risk, tier): the province's report from a few hundred rows a day
+    instead of thousands. Rebuilt with them, like DayTotal."""
+
+    day = models.DateField(_("day"))
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    channel = models.CharField(_("discovery channel"), max_length=20, choices=Channel.choices)
+    risk = models.CharField(_("risk level"), max_length=10, choices=Risk.choices)
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("daily breakdown")
+        verbose_name_plural = _("daily breakdowns")
+        constraints = [models.UniqueConstraint(fields=["day", "category", "channel", "risk", "tier"],
+                                               name="daybreakdown_key")]
+
+    def __str__(self):
+        return str(self.day)
+
+
 class GridNow(models.Model):
     """Per community grid, at the last refresh: its open and overdue cases, and where the grid
     sat on the map (a refresh that finds it moved corrects the facts and rollups)."""

@@ -14,7 +14,8 @@ and the figures stay readable throughout).
 
 The rollups are summed in the database (one INSERT … SELECT … GROUP BY per batch of days), by the
 incremental and the full path alike.
-With them, the daily totals (stats.models.DayTotal) of the days they are on.
+With them, the daily totals (stats.models.DayTotal) and breakdowns (DayBreakdown) of the days
+they are on.
 
 Idempotent: running it twice gives the same rows. Two runs never overlap on PostgreSQL (an
 advisory lock: the second one skips); SQLite lets one writer at a time anyway.
@@ -37,7 +38,7 @@ from cases.warning import Warnings
 from grids.models import CommunityGrid
 
 from . import facts
-from .models import CaseFact, DailyRollup, DayTotal, GridNow, Refresh
+from .models import CaseFact, DailyRollup, DayBreakdown, DayTotal, GridNow, Refresh
 
 MARGIN = timedelta(minutes=10)  # longer than any transaction that writes a case
 BATCH = 2000                    # cases per facts batch computed in Python
@@ -80,6 +81,11 @@ GROUP BY day, {_KEY}
 TOTAL_SQL = f"""
 INSERT INTO {DayTotal._meta.db_table} (day, {", ".join(_MEASURES)})
 SELECT day, {_SUMS} FROM {DailyRollup._meta.db_table} WHERE {{days}} GROUP BY day
+"""
+_BROKEN_BY = "category, channel, risk, tier"
+BREAKDOWN_SQL = f"""
+INSERT INTO {DayBreakdown._meta.db_table} (day, {_BROKEN_BY}, {", ".join(_MEASURES)})
+SELECT day, {_BROKEN_BY}, {_SUMS} FROM {DailyRollup._meta.db_table} WHERE {{days}} GROUP BY day, {_BROKEN_BY}
 """
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total), as incidents.importing reports
@@ -202,13 +208,13 @@ def _full(*, now, progress) -> tuple[int, int]:
                                       last_resolved=Max("resolved_on"))
     with transaction.atomic():
         if days["first"] is None:
-            DailyRollup.objects.all().delete()
-            DayTotal.objects.all().delete()
+            for model in (DailyRollup, DayTotal, DayBreakdown):
+                model.objects.all().delete()
             _count_open(now)
             return done, 0
         first, last = days["first"], max(days["last"], days["last_resolved"] or days["last"])
-        DailyRollup.objects.exclude(day__range=(first, last)).delete()
-        DayTotal.objects.exclude(day__range=(first, last)).delete()
+        for model in (DailyRollup, DayTotal, DayBreakdown):
+            model.objects.exclude(day__range=(first, last)).delete()
     total = (last - first).days + 1
     for offset in range(0, total, ROLLUP_DAYS):
         start, end = first + timedelta(days=offset), min(last, first + timedelta(days=offset + ROLLUP_DAYS - 1))
@@ -241,16 +247,19 @@ def _save_facts(new: list[CaseFact]) -> None:
 def _rebuild(*, reported: Q, resolved: Q, rows: Q, days: Q) -> None:
     """Replace the rollup rows matching `rows` by the facts' sums: the cohort reported (facts
     matching `reported`) and the cases resolved (facts matching `resolved`) per day and key; then
-    the daily totals of the `days` those rows are on, summed from all of those days' rollups."""
+    the daily totals and breakdowns of the `days` those rows are on, summed from all of those
+    days' rollups."""
     DailyRollup.objects.filter(rows).delete()
     reported_sql, reported_params = _where(CaseFact, reported)
     resolved_sql, resolved_params = _where(CaseFact, resolved)
     days_sql, days_params = _where(DailyRollup, days)
     DayTotal.objects.filter(days).delete()
+    DayBreakdown.objects.filter(days).delete()
     with connection.cursor() as cursor:
         cursor.execute(ROLLUP_SQL.format(reported=reported_sql, resolved=resolved_sql),
                        [*reported_params, *resolved_params])
         cursor.execute(TOTAL_SQL.format(days=days_sql), days_params)
+        cursor.execute(BREAKDOWN_SQL.format(days=days_sql), days_params)
 
 
 def _where(model, q: Q) -> tuple[str, list]:

@@ -150,6 +150,21 @@ def test_every_figure_of_a_street_is_what_its_cases_say(world, seeded):
     assert result.refreshed_at is not None
 
 
+def test_every_figure_of_the_province_is_what_its_cases_say(world, seeded):
+    """The province's figures come from its daily breakdowns and totals, not from every grid's
+    rollups: the same numbers, bar by bar."""
+    unit = default_unit(world.admin)
+    result = report(world.admin, unit, MARCH)
+    want = expected(Case.objects.all(), MARCH)
+    assert {k: f.value for k, f in result.figures.items()} == approx(want)
+    assert want["reported"] > 7  # more than the street's
+    before = expected(Case.objects.all(), MARCH.year_before())
+    assert {k: f.previous for k, f in result.figures.items() if k not in ("open_now", "overdue_now")} == approx(
+        {k: v for k, v in before.items() if k not in ("open_now", "overdue_now")})
+    for bar in result.breakdowns["category"]:
+        assert figure_cases(world.admin, unit, MARCH, "reported", category=bar.key).count() == bar.value
+
+
 def test_the_cases_behind_each_figure_are_the_ones_counted(world, seeded):
     user = world.streetlead
     unit = unit_from_key(user, f"street:{world.qifeng.pk}")

@@ -16,7 +16,7 @@ from grids.models import Street
 from mediators import services as mediation
 from mediators.models import MediatorChoice
 from stats import refresh
-from stats.models import CaseFact, DailyRollup, DayTotal, GridNow, Refresh
+from stats.models import CaseFact, DailyRollup, DayBreakdown, DayTotal, GridNow, Refresh
 from tests.factories import a_mediator, choose
 from tests.stats.seeding import a_case, at, backdate, referral_answered, walk
 
@@ -142,7 +142,8 @@ def stats_rows():
         return sorted((tuple(v for k, v in row.items() if k not in fields) for row in queryset.values()),
                       key=repr)
     return {"facts": without(CaseFact.objects, "computed_at"), "rollups": without(DailyRollup.objects, "id"),
-            "totals": without(DayTotal.objects, "id"), "open": without(GridNow.objects)}
+            "totals": without(DayTotal.objects, "id"), "breakdowns": without(DayBreakdown.objects, "id"),
+            "open": without(GridNow.objects)}
 
 
 def totals_summed_from_rollups():
@@ -153,6 +154,26 @@ def totals_summed_from_rollups():
         for m in measures:
             summed[row["day"]][m] += row[m]
     return {day: values for day, values in summed.items()}
+
+
+BROKEN_BY = ("day", "category", "channel", "risk", "tier")
+
+
+def breakdowns_summed_from_rollups():
+    """Every day's rollups summed over the places per category, channel, risk and tier, as
+    DayBreakdown should hold them."""
+    measures = [f.name for f in DayBreakdown._meta.concrete_fields if f.name not in ("id", *BROKEN_BY)]
+    summed = defaultdict(lambda: dict.fromkeys(measures, 0))
+    for row in DailyRollup.objects.values(*BROKEN_BY, *measures):
+        for m in measures:
+            summed[tuple(row[k] for k in BROKEN_BY)][m] += row[m]
+    return dict(summed)
+
+
+def breakdowns_by_key():
+    measures = [f.name for f in DayBreakdown._meta.concrete_fields if f.name not in ("id", *BROKEN_BY)]
+    return {tuple(row[k] for k in BROKEN_BY): {m: row[m] for m in measures}
+            for row in DayBreakdown.objects.values(*BROKEN_BY, *measures)}
 
 
 def totals_by_day():
@@ -194,7 +215,7 @@ def rollups_by_key():
 
 def incremental_from_scratch(now):
     """Forget the statistics and recompute every case by the incremental path."""
-    for model in (CaseFact, DailyRollup, DayTotal, GridNow, Refresh):
+    for model in (CaseFact, DailyRollup, DayTotal, DayBreakdown, GridNow, Refresh):
         model.objects.all().delete()
     Refresh.objects.create(started_at=now - timedelta(days=1), finished_at=now - timedelta(days=1))
     result = refresh.refresh(now=now)
@@ -208,6 +229,7 @@ def test_a_full_rebuild_gives_what_the_incremental_path_gives(province):
     assert len(full["facts"]) == province
     assert rollups_by_key() == summed_in_python()
     assert totals_by_day() == totals_summed_from_rollups() and len(full["totals"]) > 10
+    assert breakdowns_by_key() == breakdowns_summed_from_rollups() and len(full["breakdowns"]) >= len(full["totals"])
 
     incremental_from_scratch(now)
     assert stats_rows() == full
