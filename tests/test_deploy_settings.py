@@ -58,3 +58,26 @@ def test_sessions_are_read_from_redis_when_there_is_one_and_never_from_process_m
     without = run_manage(*show, REDIS_URL="")
     assert with_redis.stdout.strip() == "django.contrib.sessions.backends.cached_db", with_redis.stderr
     assert without.stdout.strip() == "django.contrib.sessions.backends.db", without.stderr
+
+
+def test_postgresql_connections_do_not_compile_queries(monkeypatch):
+    """JIT off on the app's connections (a big table's query compiled for 100-200 ms to save
+    less); DB_JIT=1 leaves it to the server, e.g. behind pgbouncer, which refuses the option."""
+    from config.settings import database
+
+    url = "postgres://postgres@127.0.0.1:5432/fengqiao"
+    assert database(url)["OPTIONS"]["options"] == "-c jit=off"
+    monkeypatch.setenv("DB_JIT", "1")
+    assert "options" not in database(url)["OPTIONS"]
+    assert "options" not in database("sqlite:///x.sqlite3")["OPTIONS"]
+
+
+@pytest.mark.django_db
+def test_the_test_database_connection_has_jit_off():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
