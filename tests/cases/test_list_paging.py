@@ -94,18 +94,33 @@ def test_a_search_runs_once_a_page_and_is_not_counted(client, world):
 
 def test_a_page_reads_the_ids_of_its_rows_first_then_those_rows(client, world):
     """A deferred join: the filters and the order run once, in a subquery of ids that an index
-    answers; the rows with the grid and handler are read by those ids (page 2: the right ones)."""
+    answers; the rows with the grid and handler are read by those ids (page 2: the right ones).
+    A word search reads its matching ids before, once."""
     bulk_cases(grid=world.grid1, creator=world.officer1, count=30, title="停车纠纷")
     bulk_cases(grid=world.grid2, creator=world.officer1, count=5, title="停车纠纷", start=100)
     client.force_login(world.streetlead)
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(LIST, {"q": "停车", "page": 2})
-    expected = list(Case.objects.filter(title__contains="停车").order_by("-reported_at", "-id")
+        response = client.get(LIST, {"q": "停车", "page": 2, "open": "on"})
+    expected = list(Case.objects.filter(title__contains="停车").open().order_by("-reported_at", "-id")
                     .values_list("pk", flat=True)[25:35])
-    assert [case.pk for case in response.context["page"].object_list] == expected
-    (rows,) = [q["sql"] for q in ctx.captured_queries if "停车" in q["sql"] and "grids_community" in q["sql"]]
+    assert [case.pk for case in response.context["page"].object_list] == expected and len(expected) == 3
+    (searched,) = [q["sql"] for q in ctx.captured_queries if "停车" in q["sql"]]
+    assert "UNION" in searched and "grids_community" not in searched
+    (rows,) = [q["sql"] for q in ctx.captured_queries if "grids_community" in q["sql"] and "cases_case" in q["sql"]
+               and "LIMIT 26 OFFSET 25" in q["sql"]]
     outer, ids = rows.split('WHERE "cases_case"."id" IN (SELECT', 1)
-    assert "停车" not in outer and "LIMIT 26 OFFSET 25" in ids, rows  # the search once, inside
+    assert "'reported'" not in outer and "'reported'" in ids, rows  # the filters once, inside
+
+
+def test_a_fragment_matching_more_cases_than_are_read_first_is_searched_inside(client, world, monkeypatch):
+    from cases import filters
+
+    bulk_cases(grid=world.grid1, creator=world.officer1, count=30, title="停车纠纷")
+    monkeypatch.setattr(filters, "FOUND_FIRST", 20)
+    client.force_login(world.officer1)
+    sql, page = search_sql(client, "停车")
+    assert len(page.object_list) == 25 and page.has_next()
+    assert [s for s in sql if "停车" in s and "LIMIT 26" in s], sql  # the page's subquery searches
 
 
 def test_a_search_is_cut_to_the_users_cases_in_each_part(client, world):
