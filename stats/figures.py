@@ -610,7 +610,7 @@ def _month_span(period: Period) -> list[date]:
 
 # Rankings: how each unit kind groups its rollups and GridNow rows one level down.
 _GROUPS = {
-    PROVINCE: ("district_id", "district__name", "street_id", "street__name"),
+    PROVINCE: ("district_id", "street_id"),  # named after (_name_streets)
     DISTRICT: ("street_id", "street__name"),
     STREET: ("community_id", "community__name"),
     COMMUNITY: ("grid_id", "grid__name", "community__name"),
@@ -630,6 +630,8 @@ def _children(user, unit, links, period, rollups, where) -> tuple[dict, str]:
     now_rows = list(GridNow.objects.filter(where).order_by().values(*group).annotate(**_sums(("open", "overdue"))))
     if unit.kind == GRID:
         return {"rows": [], "now_rows": now_rows}, ""
+    if unit.kind == PROVINCE:
+        _name_streets([*measured, *now_rows])
     sums: dict[Unit, dict] = defaultdict(lambda: dict.fromkeys((*_RANK_SUMS, "overdue"), 0))
     for rows, fields in ((measured, _RANK_SUMS), (now_rows, ("overdue",))):
         for row in rows:
@@ -646,6 +648,15 @@ def _children(user, unit, links, period, rollups, where) -> tuple[dict, str]:
     ]
     ranked.sort(key=lambda r: (-r.reported, r.unit.name))
     return {"rows": ranked, "now_rows": now_rows}, label
+
+
+def _name_streets(rows: list[dict]) -> None:
+    """The province's rankings are grouped by the ids alone (a month of the province is 240 000
+    rollup rows: joined to the names first, they were sorted on disk); the names in one query."""
+    names = {pk: (name, district) for pk, name, district in Street.objects.filter(
+        pk__in={row["street_id"] for row in rows}).order_by().values_list("id", "name", "district__name")}
+    for row in rows:
+        row["street__name"], row["district__name"] = names.get(row["street_id"], ("", ""))
 
 
 def _child_units(unit, row, links) -> list[Unit]:
