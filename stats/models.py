@@ -114,7 +114,19 @@ class Measures(models.Model):
         abstract = True
 
 
-class DailyRollup(Measures):
+class Kinds(models.Model):
+    """What the statistics break their figures down by (a rollup's and a breakdown's key)."""
+
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    channel = models.CharField(_("discovery channel"), max_length=20, choices=Channel.choices)
+    risk = models.CharField(_("risk level"), max_length=10, choices=Risk.choices)
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class DailyRollup(Measures, Kinds):
     """The facts of one day summed per place and kind of case: the cohort REPORTED that day
     (every measure but `resolved`), and `resolved`, the cases whose resolution fell on that day."""
 
@@ -123,10 +135,7 @@ class DailyRollup(Measures):
     community = _place(Community, _("community"))
     street = _place(Street, _("street"))
     district = _place(District, _("district"), null=True)
-    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    channel = models.CharField(_("discovery channel"), max_length=20, choices=Channel.choices)
-    risk = models.CharField(_("risk level"), max_length=10, choices=Risk.choices)
-    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, blank=True)
+
     class Meta:
         verbose_name = _("daily rollup")
         verbose_name_plural = _("daily rollups")
@@ -156,16 +165,12 @@ class DayTotal(Measures):
         return str(self.day)
 
 
-class DayBreakdown(Measures):
+class DayBreakdown(Measures, Kinds):
     """The daily rollups of one day summed over every place, kept by what the statistics break
     down by (category, channel, risk, tier): the province's report from a few hundred rows a day
     instead of thousands. Rebuilt with them, like DayTotal."""
 
     day = models.DateField(_("day"))
-    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    channel = models.CharField(_("discovery channel"), max_length=20, choices=Channel.choices)
-    risk = models.CharField(_("risk level"), max_length=10, choices=Risk.choices)
-    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, blank=True)
 
     class Meta:
         verbose_name = _("daily breakdown")
