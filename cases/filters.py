@@ -149,9 +149,9 @@ class CaseFilter(Folding, django_filters.FilterSet):
             # million) and, expecting tens of thousands, reads the whole list index to order them
             # (0.6 s); as a list it orders them by their keys. A fragment matching more than
             # FOUND_FIRST stays a subquery (a bare surname: the province's cases).
-            found = [row["id"] for row in arms[0].union(*arms[1:]).order_by()[:FOUND_FIRST + 1]]
-            if len(found) <= FOUND_FIRST:
-                return queryset.filter(id__in=found)
+            matching = arms[0].union(*arms[1:])
+            found = [row["id"] for row in matching.order_by()[:FOUND_FIRST + 1]]
+            return queryset.filter(id__in=found if len(found) <= FOUND_FIRST else matching)
         return queryset.filter(id__in=arms[0].union(*arms[1:]))
 
     def filter_warning(self, queryset, name, value):

@@ -36,11 +36,12 @@ def dashboard_figures(grid_ids, year_start: date, month_start: date, *, province
 
 
 def province_open(top: int) -> dict:
-    """The whole province's open cases: "open", "overdue", "by_state" {state: n}, "by_warning"
-    {colour: n}, "by_grid" [(grid id, n)] (the `top` grids with the most, most first)."""
-    columns = ["open", "overdue", *GridNow.STATE_COLUMNS.values(), *GridNow.WARNING_COLUMNS.values()]
+    """The whole province's open cases: "overdue", "by_state" {state: n} (adding up to all that
+    are open), "by_warning" {colour: n}, "by_grid" [(grid id, n)] (the `top` grids with the most,
+    most first)."""
+    columns = ["overdue", *GridNow.STATE_COLUMNS.values(), *GridNow.WARNING_COLUMNS.values()]
     summed = GridNow.objects.aggregate(**{column: Coalesce(Sum(column), 0) for column in columns})
-    return {"open": summed["open"], "overdue": summed["overdue"],
+    return {"overdue": summed["overdue"],
             "by_state": {state: summed[column] for state, column in GridNow.STATE_COLUMNS.items()},
             "by_warning": {colour: summed[column] for colour, column in GridNow.WARNING_COLUMNS.items()},
             "by_grid": list(GridNow.objects.filter(open__gt=0).order_by("-open", "grid_id")
