@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from cases.admin import ReadOnlyAdmin
 
-from .models import CaseFact, DailyRollup, DayBreakdown, DayTotal, GridNow, Refresh
+from .models import CaseFact, DailyRollup, DayBreakdown, DayTotal, GridNow, Refresh, StreetDay
 
 
 class DerivedAdmin(ReadOnlyAdmin):
@@ -41,6 +41,13 @@ class DayTotalAdmin(DerivedAdmin):
 class DayBreakdownAdmin(DerivedAdmin):
     list_display = ["day", "category", "channel", "risk", "tier", "reported", "settled", "resolved"]
     list_filter = ["category", "risk"]
+    date_hierarchy = "day"
+
+
+@admin.register(StreetDay)
+class StreetDayAdmin(DerivedAdmin):
+    list_display = ["day", "street", "district", "reported", "settled", "resolved"]
+    list_select_related = ["street", "district"]
     date_hierarchy = "day"
 
 

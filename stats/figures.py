@@ -37,7 +37,7 @@ from grids.models import Community, CommunityGrid, District, GridLink, PoliceBur
 from grids.roles import Role
 
 from .facts import LEVEL_FIELDS
-from .models import CaseFact, DailyRollup, DayBreakdown, DayTotal, GridNow
+from .models import CaseFact, DailyRollup, DayBreakdown, DayTotal, GridNow, StreetDay
 from .refresh import last_refreshed_at
 
 MONTH, QUARTER, YEAR, CUSTOM = "month", "quarter", "year", "custom"
@@ -623,8 +623,12 @@ _RANK_SUMS = ("reported", "accepted", "settled", "with_due", "on_time", "resolve
 
 
 def _children(user, unit, links, period, rollups, where) -> tuple[dict, str]:
-    """Two queries: the period's rollups and the open cases, grouped one level down."""
+    """Two queries: the period's rollups and the open cases, grouped one level down (the
+    province's and a district's from the street totals: a month of the province is 240 000
+    rollup rows at ten million cases, 60 000 street days)."""
     group = _GROUPS.get(unit.kind, ("grid_id",))
+    if unit.kind in (PROVINCE, DISTRICT):
+        rollups = StreetDay.objects.filter(where).order_by()
     measured = list(rollups.filter(day__range=(period.start, period.end)).values(*group)
                     .annotate(**_sums(_RANK_SUMS)))
     now_rows = list(GridNow.objects.filter(where).order_by().values(*group).annotate(**_sums(("open", "overdue"))))

@@ -14,8 +14,8 @@ and the figures stay readable throughout).
 
 The rollups are summed in the database (one INSERT … SELECT … GROUP BY per batch of days), by the
 incremental and the full path alike.
-With them, the daily totals (stats.models.DayTotal) and breakdowns (DayBreakdown) of the days
-they are on.
+With them, the daily totals (stats.models.DayTotal), breakdowns (DayBreakdown) and street totals
+(StreetDay) of the days they are on.
 
 Idempotent: running it twice gives the same rows. Two runs never overlap on PostgreSQL (an
 advisory lock: the second one skips); SQLite lets one writer at a time anyway.
@@ -38,7 +38,7 @@ from cases.warning import Warnings
 from grids.models import CommunityGrid
 
 from . import facts
-from .models import CaseFact, DailyRollup, DayBreakdown, DayTotal, GridNow, Refresh
+from .models import CaseFact, DailyRollup, DayBreakdown, DayTotal, GridNow, Refresh, StreetDay
 
 MARGIN = timedelta(minutes=10)  # longer than any transaction that writes a case
 BATCH = 2000                    # cases per facts batch computed in Python
@@ -87,6 +87,13 @@ BREAKDOWN_SQL = f"""
 INSERT INTO {DayBreakdown._meta.db_table} (day, {_BROKEN_BY}, {", ".join(_MEASURES)})
 SELECT day, {_BROKEN_BY}, {_SUMS} FROM {DailyRollup._meta.db_table} WHERE {{days}} GROUP BY day, {_BROKEN_BY}
 """
+# A street's rollups share its district (a refresh moves them together), MAX only names it once.
+STREET_SQL = f"""
+INSERT INTO {StreetDay._meta.db_table} (day, street_id, district_id, {", ".join(_MEASURES)})
+SELECT day, street_id, MAX(district_id), {_SUMS} FROM {DailyRollup._meta.db_table} WHERE {{days}}
+GROUP BY day, street_id
+"""
+SUMMED = (DayTotal, DayBreakdown, StreetDay)  # summed from the rollups of their days
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total), as incidents.importing reports
 FACTS, ROLLUPS = "facts", "rollups"
@@ -208,12 +215,12 @@ def _full(*, now, progress) -> tuple[int, int]:
                                       last_resolved=Max("resolved_on"))
     with transaction.atomic():
         if days["first"] is None:
-            for model in (DailyRollup, DayTotal, DayBreakdown):
+            for model in (DailyRollup, *SUMMED):
                 model.objects.all().delete()
             _count_open(now)
             return done, 0
         first, last = days["first"], max(days["last"], days["last_resolved"] or days["last"])
-        for model in (DailyRollup, DayTotal, DayBreakdown):
+        for model in (DailyRollup, *SUMMED):
             model.objects.exclude(day__range=(first, last)).delete()
     total = (last - first).days + 1
     for offset in range(0, total, ROLLUP_DAYS):
@@ -247,19 +254,25 @@ def _save_facts(new: list[CaseFact]) -> None:
 def _rebuild(*, reported: Q, resolved: Q, rows: Q, days: Q) -> None:
     """Replace the rollup rows matching `rows` by the facts' sums: the cohort reported (facts
     matching `reported`) and the cases resolved (facts matching `resolved`) per day and key; then
-    the daily totals and breakdowns of the `days` those rows are on, summed from all of those
-    days' rollups."""
+    what is summed from them (SUMMED) on the `days` those rows are on."""
     DailyRollup.objects.filter(rows).delete()
     reported_sql, reported_params = _where(CaseFact, reported)
     resolved_sql, resolved_params = _where(CaseFact, resolved)
-    days_sql, days_params = _where(DailyRollup, days)
-    DayTotal.objects.filter(days).delete()
-    DayBreakdown.objects.filter(days).delete()
     with connection.cursor() as cursor:
         cursor.execute(ROLLUP_SQL.format(reported=reported_sql, resolved=resolved_sql),
                        [*reported_params, *resolved_params])
-        cursor.execute(TOTAL_SQL.format(days=days_sql), days_params)
-        cursor.execute(BREAKDOWN_SQL.format(days=days_sql), days_params)
+    _sum_days(days)
+
+
+def _sum_days(days: Q) -> None:
+    """The daily totals, breakdowns and street totals of `days`, summed again from all of those
+    days' rollups."""
+    days_sql, days_params = _where(DailyRollup, days)
+    for model in SUMMED:
+        model.objects.filter(days).delete()
+    with connection.cursor() as cursor:
+        for sql in (TOTAL_SQL, BREAKDOWN_SQL, STREET_SQL):
+            cursor.execute(sql.format(days=days_sql), days_params)
 
 
 def _where(model, q: Q) -> tuple[str, list]:
@@ -271,9 +284,11 @@ def _where(model, q: Q) -> tuple[str, list]:
 
 def _follow_the_map() -> None:
     """A grid moved to another community (or a street to another district) since the last run:
-    correct the place columns of its facts and rollups in place (the grid is in every key)."""
+    correct the place columns of its facts and rollups in place (the grid is in every key), and
+    sum the street totals of its days again."""
     was = {g: (c, s, d) for g, c, s, d in GridNow.objects.values_list("grid_id", "community_id", "street_id",
                                                                       "district_id")}
+    moved = []
     for grid_id, *place in _the_map():
         old = was.get(grid_id)
         if old is not None and old != tuple(place):
@@ -281,6 +296,11 @@ def _follow_the_map() -> None:
             CaseFact.objects.filter(grid_id=grid_id).update(**columns)
             DailyRollup.objects.filter(grid_id=grid_id).update(**columns)
             GridNow.objects.filter(grid_id=grid_id).update(**columns)
+            if old[1:] != tuple(place[1:]):
+                moved.append(grid_id)
+    if moved:
+        _sum_days(Q(day__in=list(DailyRollup.objects.filter(grid_id__in=moved).values_list("day", flat=True)
+                                 .distinct().order_by())))
 
 
 def _the_map():

@@ -163,6 +163,13 @@ def test_every_figure_of_the_province_is_what_its_cases_say(world, seeded):
         {k: v for k, v in before.items() if k not in ("open_now", "overdue_now")})
     for bar in result.breakdowns["category"]:
         assert figure_cases(world.admin, unit, MARCH, "reported", category=bar.key).count() == bar.value
+    # its rankings (from the street totals): each district's cases, as many as the district's own page
+    assert {row.unit.kind for row in result.rankings} == {"district"}
+    for row in result.rankings:
+        cases = Case.objects.filter(grid__community__street__district_id=row.unit.pk,
+                                    reported_at__range=local_range(MARCH))
+        assert (row.reported, row.settled) == (cases.count(), cases.filter(state__in=["resolved", "closed"]).count())
+    assert sum(row.reported for row in result.rankings) == want["reported"]
 
 
 def test_the_cases_behind_each_figure_are_the_ones_counted(world, seeded):

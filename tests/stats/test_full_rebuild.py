@@ -16,7 +16,7 @@ from grids.models import Street
 from mediators import services as mediation
 from mediators.models import MediatorChoice
 from stats import refresh
-from stats.models import CaseFact, DailyRollup, DayBreakdown, DayTotal, GridNow, Refresh
+from stats.models import CaseFact, DailyRollup, DayBreakdown, DayTotal, GridNow, Refresh, StreetDay
 from tests.factories import a_mediator, choose
 from tests.stats.seeding import a_case, at, backdate, referral_answered, walk
 
@@ -143,7 +143,7 @@ def stats_rows():
                       key=repr)
     return {"facts": without(CaseFact.objects, "computed_at"), "rollups": without(DailyRollup.objects, "id"),
             "totals": without(DayTotal.objects, "id"), "breakdowns": without(DayBreakdown.objects, "id"),
-            "open": without(GridNow.objects)}
+            "streets": without(StreetDay.objects, "id"), "open": without(GridNow.objects)}
 
 
 def totals_summed_from_rollups():
@@ -174,6 +174,22 @@ def breakdowns_by_key():
     measures = [f.name for f in DayBreakdown._meta.concrete_fields if f.name not in ("id", *BROKEN_BY)]
     return {tuple(row[k] for k in BROKEN_BY): {m: row[m] for m in measures}
             for row in DayBreakdown.objects.values(*BROKEN_BY, *measures)}
+
+
+def streets_summed_from_rollups():
+    """Every day's rollups summed per street (with its district), as StreetDay should hold them."""
+    measures = [f.name for f in StreetDay._meta.concrete_fields if f.name not in ("id", "day", "street", "district")]
+    summed = defaultdict(lambda: dict.fromkeys(measures, 0))
+    for row in DailyRollup.objects.values("day", "street_id", "district_id", *measures):
+        for m in measures:
+            summed[(row["day"], row["street_id"], row["district_id"])][m] += row[m]
+    return dict(summed)
+
+
+def streets_by_key():
+    measures = [f.name for f in StreetDay._meta.concrete_fields if f.name not in ("id", "day", "street", "district")]
+    return {(row["day"], row["street_id"], row["district_id"]): {m: row[m] for m in measures}
+            for row in StreetDay.objects.values("day", "street_id", "district_id", *measures)}
 
 
 def totals_by_day():
@@ -215,7 +231,7 @@ def rollups_by_key():
 
 def incremental_from_scratch(now):
     """Forget the statistics and recompute every case by the incremental path."""
-    for model in (CaseFact, DailyRollup, DayTotal, DayBreakdown, GridNow, Refresh):
+    for model in (CaseFact, DailyRollup, DayTotal, DayBreakdown, StreetDay, GridNow, Refresh):
         model.objects.all().delete()
     Refresh.objects.create(started_at=now - timedelta(days=1), finished_at=now - timedelta(days=1))
     result = refresh.refresh(now=now)
@@ -230,6 +246,9 @@ def test_a_full_rebuild_gives_what_the_incremental_path_gives(province):
     assert rollups_by_key() == summed_in_python()
     assert totals_by_day() == totals_summed_from_rollups() and len(full["totals"]) > 10
     assert breakdowns_by_key() == breakdowns_summed_from_rollups() and len(full["breakdowns"]) >= len(full["totals"])
+    streets = streets_by_key()
+    assert streets == streets_summed_from_rollups() and len(full["streets"]) >= len(full["totals"])
+    assert {district for _day, _street, district in streets} > {None}  # a street without a district too
 
     incremental_from_scratch(now)
     assert stats_rows() == full

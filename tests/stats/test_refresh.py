@@ -8,7 +8,7 @@ from cases.models import Case, CaseEvent
 from grids.models import Community, CommunityGrid
 from stats import refresh
 from stats.figures import Period, report, unit_from_key
-from stats.models import CaseFact, DailyRollup, GridNow, Refresh
+from stats.models import CaseFact, DailyRollup, GridNow, Refresh, StreetDay
 from tests.stats.seeding import a_case, at, backdate, walk
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +128,24 @@ def test_a_grid_moved_to_another_community_takes_its_figures_along(world):
     assert set(DailyRollup.objects.filter(grid=world.grid1).values_list("street_id", flat=True)) == {
         world.fenghuang.pk}
     assert GridNow.objects.get(grid=world.grid1).street_id == world.fenghuang.pk
+
+
+def test_a_grid_moved_to_another_street_takes_its_street_totals_along(world):
+    """The province's and a district's rankings read the street totals: a grid that moves to a
+    community of another street (with the district of that street) moves its days there."""
+    backdate(a_case(grid=world.grid1, actor=world.worker1), at(date(2025, 3, 20)))
+    backdate(a_case(grid=world.grid_fh, actor=world.worker_fh), at(date(2025, 3, 20)))
+    refresh.refresh()
+    first = world.grid1.community.street
+    assert dict(StreetDay.objects.filter(day=date(2025, 3, 20)).values_list("street_id", "reported")) == {
+        first.pk: 1, world.fenghuang.pk: 1}
+    elsewhere = Community.objects.filter(street=world.fenghuang).first()
+    CommunityGrid.objects.filter(pk=world.grid1.pk).update(community=elsewhere)
+    refresh.refresh()
+    moved = StreetDay.objects.get(day=date(2025, 3, 20))
+    assert (moved.street_id, moved.district_id, moved.reported) == (
+        world.fenghuang.pk, world.fenghuang.district_id, 2)
+    assert not StreetDay.objects.filter(street=first).exists()
 
 
 def test_open_and_overdue_cases_are_counted_per_grid(world):
