@@ -420,7 +420,8 @@ class Dashboard:
 
 
 # Where the dashboard's figures come from when something keeps them: the statistics app
-# registers its tables (stats/apps.py). A function (grid ids or None for all, year start, month
+# registers its tables (stats/apps.py). A function (the places led — {"district_id": ids,
+# "street_id": ids, "grid_id": ids}, any of which holds — or None for all, year start, month
 # start, province_grids=n) -> {"reported", "accepted", "settled", "settled_on_spot",
 # "resolved_this_month", "as_of"} and, for all, "open": the province's open cases {"overdue",
 # "by_state", "by_warning", "by_grid" (its n grids with the most)}; None while it has nothing yet
@@ -447,8 +448,7 @@ def dashboard(user) -> Dashboard:
     year_start = month_start.replace(month=1)
     scope = access.scope_of(user)
     visible = permissions.led_cases(user)
-    grid_ids = None if scope.everything else scope.grids_where(*permissions.LEADERS)
-    kept = _kept["figures"] and _kept["figures"](grid_ids, year_start.date(), month_start.date(),
+    kept = _kept["figures"] and _kept["figures"](_led_places(scope), year_start.date(), month_start.date(),
                                                  province_grids=DASHBOARD_GRIDS + 1)
     period = kept or _period_figures(visible, year_start, month_start)
     now_figures = kept and kept.get("open") or _open_figures(visible.open(), now)
@@ -467,6 +467,15 @@ def dashboard(user) -> Dashboard:
         month_start=month_start, year_start=year_start, as_of=period["as_of"],
         open_as_of=period["as_of"] if kept and "open" in kept else None,
     )
+
+
+def _led_places(scope) -> dict | None:
+    """The places whose grids a leader leads, as coarse as they come (a district's year of
+    rollups is read by its district, not by its hundreds of grid ids); None for everywhere."""
+    if scope.everything:
+        return None
+    return {"district_id": scope.led_district_ids, "street_id": scope.led_street_ids,
+            "grid_id": scope.grids_where(Role.STATION_LEADER, Role.BUREAU_LEADER)}
 
 
 def _open_figures(open_cases, now) -> dict:

@@ -1,7 +1,9 @@
 """What the leaders' dashboard (cases.selectors.dashboard) reads from the statistics, registered
 in stats/apps.py. The period figures from the daily rollups: one query for the rows of this year
 in the grids the leader leads (the daily totals for the whole province), one for when they were
-made; the meaning is the statistics' (stats/facts.py). For the whole province, the open cases too
+made; the meaning is the statistics' (stats/facts.py). A leader's places are read by their
+coarsest column (a district by its district id: its hundreds of grid ids made PostgreSQL read the
+whole year's rollups of a smaller province). For the whole province, the open cases too
 (by state, colour and grid) from GridNow, as of the same refresh: 50 000 rows added up instead of
 every open case read."""
 
@@ -14,23 +16,28 @@ from .models import DailyRollup, DayTotal, GridNow
 from .refresh import last_refreshed_at
 
 
-def dashboard_figures(grid_ids, year_start: date, month_start: date, *, province_grids: int = 0) -> dict | None:
+def dashboard_figures(places, year_start: date, month_start: date, *, province_grids: int = 0) -> dict | None:
     """As of the last refresh ("as_of"; None before the first): this year's cases ("reported",
     "accepted", "settled", "settled_on_spot") and this month's resolutions
-    ("resolved_this_month") in `grid_ids` (None: everywhere); for everywhere, also the open cases
+    ("resolved_this_month") in `places` ({"district_id": ids, "street_id": ids, "grid_id": ids},
+    a row counting when any holds; None: everywhere); for everywhere, also the open cases
     ("open": `province_open`'s, with the `province_grids` grids that have the most)."""
     as_of = last_refreshed_at()
     if as_of is None:
         return None
-    if grid_ids is None:
+    if places is None:
         rows = DayTotal.objects.filter(day__gte=year_start)
     else:
-        rows = DailyRollup.objects.filter(day__gte=year_start, grid_id__in=grid_ids)
+        where = Q()
+        for column, ids in places.items():
+            if ids:
+                where |= Q(**{f"{column}__in": sorted(ids)})
+        rows = DailyRollup.objects.filter(where, day__gte=year_start) if where else DailyRollup.objects.none()
     summed = rows.aggregate(
         **{name: Coalesce(Sum(name), 0) for name in ("reported", "accepted", "settled", "settled_on_spot")},
         resolved_this_month=Coalesce(Sum("resolved", filter=Q(day__gte=month_start)), 0))
     figures = {**summed, "as_of": as_of}
-    if grid_ids is None and province_grids:
+    if places is None and province_grids:
         figures["open"] = province_open(province_grids)
     return figures
 
