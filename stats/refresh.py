@@ -78,14 +78,15 @@ FROM (
 ) AS summed
 GROUP BY day, {_KEY}
 """
-TOTAL_SQL = f"""
-INSERT INTO {DayTotal._meta.db_table} (day, {", ".join(_MEASURES)})
-SELECT day, {_SUMS} FROM {DailyRollup._meta.db_table} WHERE {{days}} GROUP BY day
-"""
 _BROKEN_BY = "category, channel, risk, tier"
 BREAKDOWN_SQL = f"""
 INSERT INTO {DayBreakdown._meta.db_table} (day, {_BROKEN_BY}, {", ".join(_MEASURES)})
 SELECT day, {_BROKEN_BY}, {_SUMS} FROM {DailyRollup._meta.db_table} WHERE {{days}} GROUP BY day, {_BROKEN_BY}
+"""
+# A day's total from its breakdowns, just summed (a few hundred rows a day, not thousands).
+TOTAL_SQL = f"""
+INSERT INTO {DayTotal._meta.db_table} (day, {", ".join(_MEASURES)})
+SELECT day, {_SUMS} FROM {DayBreakdown._meta.db_table} WHERE {{days}} GROUP BY day
 """
 # A street's rollups share its district (a refresh moves them together), MAX only names it once.
 STREET_SQL = f"""
@@ -265,13 +266,13 @@ def _rebuild(*, reported: Q, resolved: Q, rows: Q, days: Q) -> None:
 
 
 def _sum_days(days: Q) -> None:
-    """The daily totals, breakdowns and street totals of `days`, summed again from all of those
-    days' rollups."""
-    days_sql, days_params = _where(DailyRollup, days)
+    """The daily breakdowns and street totals of `days`, summed again from all of those days'
+    rollups, and the daily totals from the breakdowns."""
     for model in SUMMED:
         model.objects.filter(days).delete()
     with connection.cursor() as cursor:
-        for sql in (TOTAL_SQL, BREAKDOWN_SQL, STREET_SQL):
+        for sql, source in ((BREAKDOWN_SQL, DailyRollup), (TOTAL_SQL, DayBreakdown), (STREET_SQL, DailyRollup)):
+            days_sql, days_params = _where(source, days)
             cursor.execute(sql.format(days=days_sql), days_params)
 
 
