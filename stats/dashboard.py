@@ -2,8 +2,8 @@
 in stats/apps.py. The period figures from the daily rollups: one query for the rows of this year
 in the grids the leader leads (the daily totals for the whole province), one for when they were
 made; the meaning is the statistics' (stats/facts.py). A leader's places are read by their
-coarsest column (a district by its district id: its hundreds of grid ids made PostgreSQL read the
-whole year's rollups of a smaller province). For the whole province, the open cases too
+coarsest column, a district's and a street's from the street totals (by its hundreds of grid ids,
+PostgreSQL read the whole year's rollups of a smaller province). For the whole province, the open cases too
 (by state, colour and grid) from GridNow, as of the same refresh: 50 000 rows added up instead of
 every open case read."""
 
@@ -12,7 +12,7 @@ from datetime import date
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
-from .models import DailyRollup, DayTotal, GridNow
+from .models import DailyRollup, DayTotal, GridNow, StreetDay
 from .refresh import last_refreshed_at
 
 
@@ -32,7 +32,9 @@ def dashboard_figures(places, year_start: date, month_start: date, *, province_g
         for column, ids in places.items():
             if ids:
                 where |= Q(**{f"{column}__in": sorted(ids)})
-        rows = DailyRollup.objects.filter(where, day__gte=year_start) if where else DailyRollup.objects.none()
+        # whole districts and streets from their street totals; grids (a station's) from the rollups
+        table = DailyRollup if places.get("grid_id") else StreetDay
+        rows = table.objects.filter(where, day__gte=year_start) if where else table.objects.none()
     summed = rows.aggregate(
         **{name: Coalesce(Sum(name), 0) for name in ("reported", "accepted", "settled", "settled_on_spot")},
         resolved_this_month=Coalesce(Sum("resolved", filter=Q(day__gte=month_start)), 0))

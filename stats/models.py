@@ -184,9 +184,9 @@ class DayBreakdown(Measures, Kinds):
 
 class StreetDay(Measures):
     """The daily rollups of one day summed per street: the rankings of the province (by district)
-    and of a district (by street) from a few thousand rows a month instead of a quarter of a
-    million. Rebuilt with them; a refresh that finds a grid moved to another street sums the days
-    of its rollups again."""
+    and of a district (by street), and a district or street leader's year on the dashboard, from
+    a quarter of the rollup rows. Rebuilt with them; a refresh that finds a grid moved to another
+    street sums the days of its rollups again."""
 
     day = models.DateField(_("day"))
     street = _place(Street, _("street"))
@@ -195,8 +195,9 @@ class StreetDay(Measures):
     class Meta:
         verbose_name = _("daily street total")
         verbose_name_plural = _("daily street totals")
-        constraints = [models.UniqueConstraint(fields=["day", "street"], name="streetday_key")]
-        indexes = [models.Index(fields=["district", "day"], name="streetday_district_day")]
+        constraints = [models.UniqueConstraint(fields=["street", "day"], name="streetday_key")]
+        indexes = [models.Index(fields=["district", "day"], name="streetday_district_day"),
+                   models.Index(fields=["day"], name="streetday_day")]
 
     def __str__(self):
         return f"{self.day} {self.street_id}"

@@ -56,8 +56,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'daily street total',
                 'verbose_name_plural': 'daily street totals',
-                'indexes': [models.Index(fields=['district', 'day'], name='streetday_district_day')],
-                'constraints': [models.UniqueConstraint(fields=('day', 'street'), name='streetday_key')],
+                'indexes': [models.Index(fields=['district', 'day'], name='streetday_district_day'), models.Index(fields=['day'], name='streetday_day')],
+                'constraints': [models.UniqueConstraint(fields=('street', 'day'), name='streetday_key')],
             },
         ),
         migrations.RunSQL(FILL, migrations.RunSQL.noop),
