@@ -520,7 +520,8 @@ def report(user, unit: Unit, period: Period) -> Report:
             _add(by[row["which"]][dim][row[dim]], row)
 
     # 2. Month by month (a month: the twelve months up to it), with the year before; the
-    # province's from its daily totals (730 rows instead of two million rollup rows).
+    # province's from its daily totals (730 rows instead of two million rollup rows), a
+    # district's and a street's from their street totals.
     months = _month_span(period)
     if period.kind == CUSTOM:
         span = (period.start, period.end)
@@ -528,7 +529,8 @@ def report(user, unit: Unit, period: Period) -> Report:
         span = (months[0], _month_end(months[-1].year, months[-1].month))
     span_before = (_year_earlier(span[0]), _year_earlier(span[1]))
     per_month = {row["m"]: row for row in (
-        (DayTotal.objects.order_by() if unit.kind == PROVINCE else rollups)
+        (DayTotal.objects.order_by() if unit.kind == PROVINCE
+         else StreetDay.objects.filter(where).order_by() if unit.kind in (DISTRICT, STREET) else rollups)
         .filter(Q(day__range=span) | Q(day__range=span_before)).annotate(m=TruncMonth("day"))
         .values("m").annotate(**_sums(("reported", "resolved"))))}
 

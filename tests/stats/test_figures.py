@@ -218,6 +218,10 @@ def test_a_district_ranks_its_streets_and_a_mediator_is_counted(world, seeded):
         assert ranks[f"street:{street.pk}"].reported == cases.count()
         assert ranks[f"street:{street.pk}"].settled == cases.filter(state__in=["resolved", "closed"]).count()
     assert result.figures["reported"].value == sum(r.reported for r in result.rankings)
+    for row in result.months:  # from the street totals, like the rankings
+        assert figure_cases(user, unit, MARCH, "reported", month=f"{row.month:%Y-%m}").count() == row.reported
+        assert figure_cases(user, unit, MARCH, "resolved", month=f"{row.month:%Y-%m}").count() == row.resolved
+    assert sum(row.reported for row in result.months) > 0
     [mediator] = result.mediators
     assert (mediator.cases, mediator.settled) == (1, 1)
 
