@@ -216,51 +216,54 @@ def build_cases(*, street: Street, count_scale: float = 1.0, seed: int = 2026) -
             with time_machine.travel(clock, tick=False):
                 case = workflow.create_case(actor=reporter, case=case, parties=parties)
             made += 1
+            people = {"worker": worker, "officer": officer, "station": stationlead}
+            tier = rng.choice([Tier.GRID, Tier.POLICE_ROOM, Tier.JOINT])
             for action in PATHS[state]:
                 clock = min(clock + timedelta(hours=rng.randint(2, 20)), now - timedelta(minutes=5))
                 with time_machine.travel(clock, tick=False):
-                    case = _demo_step(case=case, action=action, rng=rng, roster=roster, parties=parties, made=made,
-                                      worker=worker, officer=officer, stationlead=stationlead,
-                                      departments=departments, category=category, risk=risk)
+                    case = _step(case, action, people=people, category=category, risk=risk, tier=tier, rng=rng,
+                                 roster=roster, departments=departments, parties=parties, made=made)
     _build_loop(street=street, stationlead=stationlead, rng=rng)
     return made
 
 
-def _demo_step(*, case, action, rng, roster, parties, made, worker, officer, stationlead, departments,
-               category, risk):
-    """One step of a recent demo case: a mediation record, or a transition by whoever takes it."""
+def _step(case, action, *, people, category, risk, tier, rng, roster, departments, parties, made):
+    """One step of a demo case, at the time it happens: a mediation record by the officer, or a
+    transition by whoever takes it — the officer, unless the step is another's (`people`:
+    "worker", "officer", "station", and for past cases "street" and "district") or the case is
+    resolved above the mediation room (by the district centre holding it, else the station)."""
+    officer, worker = people["officer"], people["worker"]
+    access.forget(officer)  # its per-case grants change as the case goes
+    case.refresh_from_db()
     if action in MEDIATION_STEPS:
-        MEDIATION_STEPS[action](case=case, actor=officer, roster=roster, rng=rng,
-                                parties=parties, made=made)
-        case.refresh_from_db()
+        MEDIATION_STEPS[action](case=case, actor=officer, roster=roster, rng=rng, parties=parties, made=made)
         return case
-    actor = {"refer": stationlead}.get(action, officer)
-    if action == "resolve" and case.state in (State.ESCALATED, State.REFERRED):
-        actor = stationlead
-    if action == "close":
-        actor = worker
+    actor = {"raise_to_district": people.get("street"), "district_take": people.get("district"),
+             "send_back": people.get("district"), "refer": people["station"], "close": worker}.get(action, officer)
+    if action == "resolve" and case.state != State.MEDIATING:
+        actor = people["district"] if case.at_district else people["station"]
+    referral = None
+    if action == "refer":
+        department = rng.choice(departments)
+        referral = {"department": department, "request": "请依职责协助处理并反馈。",
+                    "deadline": timezone.localdate() + timedelta(days=10), "contact": department.contacts.first()}
     changes = {
-        "triage": {"category": category, "risk": risk,
-                   "tier": rng.choice([Tier.GRID, Tier.POLICE_ROOM, Tier.JOINT]),
-                   "lead_handler": officer},
+        "triage": {"category": category, "risk": risk, "tier": tier, "lead_handler": officer},
         "escalate": {"escalation_reason": "多次调解未果，涉及多方，需所街联合兜底。"},
-        "refer": {"referred_to": (department := rng.choice(departments)).name},
-        "resolve": {"resolution": "经民警、网格员联合调解，双方达成一致：责任方负责维修并赔偿损失，当场履行。",
+        "refer": {"referred_to": referral["department"].name} if referral else {},
+        "resolve": {"resolution": "经民警、网格员联合调解，双方达成一致，责任方履行完毕。",
                     "settled_without_agreement": not hasattr(case, "agreement")},
+        "settle_on_spot": {"resolution": "民警、网格员到场劝解，双方各退一步，当场和解。"},
         "withdraw": {"withdrawal_reason": "当事人双方已自行和解，申请撤回。"},
     }.get(action, {})
+    note = {"start_mediation": "约双方到社区多元化解调解室面对面调解。",
+            "raise_to_district": "涉及多方利益，街道层面难以化解，提请区矛调中心统筹。",
+            "send_back": "请街道牵头，会同住建部门再次组织调解，十日内反馈。",
+            "close": "回访已确认协议履行，结案。"}.get(action, "")
     access.forget(actor)
-    case = workflow.run_transition(
-        case_id=case.pk, action=action, actor=actor, version=case.version,
-        changes=changes,
-        team=[(worker, "grid_worker")] if action == "triage" else (),
-        referral={"department": department, "request": "请依职责协助处理并反馈。",
-                  "deadline": timezone.localdate() + timedelta(days=10),
-                  "contact": department.contacts.first()} if action == "refer" else None,
-        note={"start_mediation": "约双方到社区多元化解调解室面对面调解。",
-              "close": "回访已确认协议履行，结案。"}.get(action, ""),
-    )
-    return case
+    return workflow.run_transition(case_id=case.pk, action=action, actor=actor, version=case.version,
+                                   changes=changes, note=note, referral=referral,
+                                   team=[(worker, "grid_worker")] if action == "triage" else ())
 
 
 def _build_loop(*, street, stationlead, rng):
@@ -376,38 +379,13 @@ def _walk_past_case(*, street, people, roster, departments, rng, path, reported_
             grid=grid, channel=channel, risk=risk, reported_at=reported_at,
             incident_number=f"110{reported_at:%Y%m%d}{made:05d}" if channel == Channel.INCIDENT_110 else "",
             occurred_at=reported_at - timedelta(hours=rng.randint(1, 48))), parties=parties)
+    steps = {"worker": worker, "officer": officer, "station": people["station"], "street": people["street"],
+             "district": people["district"]}
     for action in path:
         # the next step a few hours to a few days later, never in the future
         clock = min(clock + timedelta(hours=rng.randint(3, 30) if action != "close" else rng.randint(170, 240)),
                     latest)
         with travel(clock, tick=False):
-            access.forget(officer)
-            case.refresh_from_db()
-            if action in MEDIATION_STEPS:
-                MEDIATION_STEPS[action](case=case, actor=officer, roster=roster, rng=rng, parties=parties, made=made)
-                continue
-            actor = {"raise_to_district": people["street"], "district_take": people["district"],
-                     "send_back": people["district"], "refer": people["station"], "close": worker}.get(action, officer)
-            if action == "resolve" and case.state != State.MEDIATING:
-                actor = people["district"] if case.at_district else people["station"]
-            referral = None
-            if action == "refer":
-                department = rng.choice(departments)
-                referral = {"department": department, "request": "请依职责协助处理并反馈。",
-                            "deadline": timezone.localdate() + timedelta(days=10), "contact": department.contacts.first()}
-            changes = {
-                "triage": {"category": category, "risk": risk, "tier": tier, "lead_handler": officer},
-                "escalate": {"escalation_reason": "多次调解未果，涉及多方，需所街联合兜底。"},
-                "refer": {"referred_to": referral["department"].name} if referral else {},
-                "resolve": {"resolution": "经多方联合调解，双方达成一致，责任方履行完毕。",
-                            "settled_without_agreement": not hasattr(case, "agreement")},
-                "settle_on_spot": {"resolution": "民警、网格员到场劝解，双方各退一步，当场和解。"},
-                "withdraw": {"withdrawal_reason": "当事人双方已自行和解，申请撤回。"},
-            }.get(action, {})
-            note = {"raise_to_district": "涉及多方利益，街道层面难以化解，提请区矛调中心统筹。",
-                    "send_back": "请街道牵头，会同住建部门再次组织调解，十日内反馈。",
-                    "close": "回访已确认协议履行，结案。"}.get(action, "")
-            case = workflow.run_transition(case_id=case.pk, action=action, actor=actor, version=case.version,
-                                           changes=changes, note=note, referral=referral,
-                                           team=[(worker, "grid_worker")] if action == "triage" else ())
+            case = _step(case, action, people=steps, category=category, risk=risk, tier=tier, rng=rng,
+                         roster=roster, departments=departments, parties=parties, made=made)
     return case
