@@ -94,7 +94,7 @@ INSERT INTO {StreetDay._meta.db_table} (day, street_id, district_id, {", ".join(
 SELECT day, street_id, MAX(district_id), {_SUMS} FROM {DailyRollup._meta.db_table} WHERE {{days}}
 GROUP BY day, street_id
 """
-SUMMED = (DayTotal, DayBreakdown, StreetDay)  # summed from the rollups of their days
+SUMMED = (DayTotal, DayBreakdown, StreetDay)  # summed again for the days whose rollups change
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total), as incidents.importing reports
 FACTS, ROLLUPS = "facts", "rollups"
@@ -285,11 +285,12 @@ def _where(model, q: Q) -> tuple[str, list]:
 
 def _follow_the_map() -> None:
     """A grid moved to another community (or a street to another district) since the last run:
-    correct the place columns of its facts and rollups in place (the grid is in every key), and
-    sum the street totals of its days again."""
+    correct the place columns of its facts and rollups in place (the grid is in every key); the
+    street totals of a grid that changed street are summed again for its days, a street's that
+    changed district take the new one."""
     was = {g: (c, s, d) for g, c, s, d in GridNow.objects.values_list("grid_id", "community_id", "street_id",
                                                                       "district_id")}
-    moved = []
+    changed_street, street_districts = [], {}
     for grid_id, *place in _the_map():
         old = was.get(grid_id)
         if old is not None and old != tuple(place):
@@ -297,11 +298,15 @@ def _follow_the_map() -> None:
             CaseFact.objects.filter(grid_id=grid_id).update(**columns)
             DailyRollup.objects.filter(grid_id=grid_id).update(**columns)
             GridNow.objects.filter(grid_id=grid_id).update(**columns)
-            if old[1:] != tuple(place[1:]):
-                moved.append(grid_id)
-    if moved:
-        _sum_days(Q(day__in=list(DailyRollup.objects.filter(grid_id__in=moved).values_list("day", flat=True)
-                                 .distinct().order_by())))
+            if old[1] != columns["street_id"]:
+                changed_street.append(grid_id)
+            elif old[2] != columns["district_id"]:
+                street_districts[columns["street_id"]] = columns["district_id"]
+    for street_id, district_id in street_districts.items():
+        StreetDay.objects.filter(street_id=street_id).update(district_id=district_id)
+    if changed_street:
+        _sum_days(Q(day__in=list(DailyRollup.objects.filter(grid_id__in=changed_street)
+                                 .values_list("day", flat=True).distinct().order_by())))
 
 
 def _the_map():

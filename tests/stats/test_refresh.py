@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent
-from grids.models import Community, CommunityGrid
+from grids.models import Community, CommunityGrid, Street
 from stats import refresh
 from stats.figures import Period, report, unit_from_key
 from stats.models import CaseFact, DailyRollup, GridNow, Refresh, StreetDay
@@ -132,7 +132,8 @@ def test_a_grid_moved_to_another_community_takes_its_figures_along(world):
 
 def test_a_grid_moved_to_another_street_takes_its_street_totals_along(world):
     """The province's and a district's rankings read the street totals: a grid that moves to a
-    community of another street (with the district of that street) moves its days there."""
+    community of another street (with the district of that street) moves its days there; a
+    street that leaves its district, its totals."""
     backdate(a_case(grid=world.grid1, actor=world.worker1), at(date(2025, 3, 20)))
     backdate(a_case(grid=world.grid_fh, actor=world.worker_fh), at(date(2025, 3, 20)))
     refresh.refresh()
@@ -146,6 +147,10 @@ def test_a_grid_moved_to_another_street_takes_its_street_totals_along(world):
     assert (moved.street_id, moved.district_id, moved.reported) == (
         world.fenghuang.pk, world.fenghuang.district_id, 2)
     assert not StreetDay.objects.filter(street=first).exists()
+    # and a street taken out of its district takes its totals out with it
+    Street.objects.filter(pk=world.fenghuang.pk).update(district=None)
+    refresh.refresh()
+    assert StreetDay.objects.get(day=date(2025, 3, 20)).district_id is None
 
 
 def test_open_and_overdue_cases_are_counted_per_grid(world):
