@@ -133,23 +133,27 @@ def test_a_grid_moved_to_another_community_takes_its_figures_along(world):
 def test_a_grid_moved_to_another_street_takes_its_street_totals_along(world):
     """The province's and a district's rankings read the street totals: a grid that moves to a
     community of another street (with the district of that street) moves its days there; a
-    street that leaves its district, its totals."""
+    street that leaves its district, its totals. (No case changes meanwhile: the map alone.)"""
     backdate(a_case(grid=world.grid1, actor=world.worker1), at(date(2025, 3, 20)))
     backdate(a_case(grid=world.grid_fh, actor=world.worker_fh), at(date(2025, 3, 20)))
     refresh.refresh()
     first = world.grid1.community.street
     assert dict(StreetDay.objects.filter(day=date(2025, 3, 20)).values_list("street_id", "reported")) == {
         first.pk: 1, world.fenghuang.pk: 1}
+
+    def refresh_the_map_alone():
+        Refresh.objects.update(started_at=timezone.now() + timedelta(hours=1))  # every case older
+        assert refresh.refresh()["cases"] == 0
+
     elsewhere = Community.objects.filter(street=world.fenghuang).first()
     CommunityGrid.objects.filter(pk=world.grid1.pk).update(community=elsewhere)
-    refresh.refresh()
+    refresh_the_map_alone()
     moved = StreetDay.objects.get(day=date(2025, 3, 20))
     assert (moved.street_id, moved.district_id, moved.reported) == (
         world.fenghuang.pk, world.fenghuang.district_id, 2)
     assert not StreetDay.objects.filter(street=first).exists()
-    # and a street taken out of its district takes its totals out with it
     Street.objects.filter(pk=world.fenghuang.pk).update(district=None)
-    refresh.refresh()
+    refresh_the_map_alone()
     assert StreetDay.objects.get(day=date(2025, 3, 20)).district_id is None
 
 
