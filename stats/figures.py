@@ -481,11 +481,6 @@ def _zero() -> dict:
     return dict.fromkeys(MEASURES, 0)
 
 
-def _add(total: dict, row: dict) -> None:
-    for m in MEASURES:
-        total[m] += row[f"sum_{m}"] or 0
-
-
 def _value(key: str, totals: dict, now: dict | None):
     if key in ("open_now", "overdue_now"):
         return None if now is None else now[key]
@@ -616,7 +611,7 @@ def _month_span(period: Period) -> list[date]:
 
 # Rankings: how each unit kind groups its rollups and GridNow rows one level down.
 _GROUPS = {
-    PROVINCE: ("district_id", "street_id"),  # a street only outside any district; named after (_name_streets)
+    PROVINCE: ("district_id", "lone_street"),  # a street only outside any district; named after (_name_streets)
     DISTRICT: ("street_id", "street__name"),
     STREET: ("community_id", "community__name"),
     COMMUNITY: ("grid_id", "grid__name", "community__name"),
@@ -638,7 +633,7 @@ def _children(user, unit, links, period, rollups, where) -> tuple[dict, str]:
         rollups = StreetDay.objects.filter(where).order_by()
     if unit.kind == PROVINCE:  # a row per district (and per street outside any district), not per street
         lone = {"lone_street": SqlCase(When(district_id__isnull=True, then=F("street_id")))}
-        rollups, now, group = rollups.annotate(**lone), now.annotate(**lone), ("district_id", "lone_street")
+        rollups, now = rollups.annotate(**lone), now.annotate(**lone)
     measured = list(rollups.filter(day__range=(period.start, period.end)).values(*group)
                     .annotate(**_sums(_RANK_SUMS)))
     now_rows = list(now.values(*group).annotate(**_sums(("open", "overdue"))))
