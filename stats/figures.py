@@ -501,6 +501,8 @@ def report(user, unit: Unit, period: Period) -> Report:
     links = _links(unit) if unit.kind in (STATION, BUREAU, POLICE_GRID) else []
     where = _where(user, unit, links)
     rollups = DailyRollup.objects.filter(where).order_by()
+    # whole streets' sums, for the units made of whole streets
+    street_days = StreetDay.objects.filter(where).order_by() if unit.kind in (PROVINCE, DISTRICT, STREET) else None
 
     # 1. Totals and breakdowns, this period and the year before, in one grouped query (the
     # province's from its daily breakdowns: a tenth of the rows).
@@ -529,12 +531,13 @@ def report(user, unit: Unit, period: Period) -> Report:
     span_before = (_year_earlier(span[0]), _year_earlier(span[1]))
     per_month = {row["m"]: row for row in (
         (DayTotal.objects.order_by() if unit.kind == PROVINCE
-         else StreetDay.objects.filter(where).order_by() if unit.kind in (DISTRICT, STREET) else rollups)
+         else street_days if unit.kind in (DISTRICT, STREET) else rollups)
         .filter(Q(day__range=span) | Q(day__range=span_before)).annotate(m=TruncMonth("day"))
         .values("m").annotate(**_sums(("reported", "resolved"))))}
 
     # 3 and 4. Rankings one level down: the rollups and the open cases per child.
-    children, ranking_level = _children(user, unit, links, period, rollups, where)
+    children, ranking_level = _children(user, unit, links, period,
+                                        street_days if unit.kind in (PROVINCE, DISTRICT) else rollups, where)
 
     # 5. Open and overdue now (the unit's total is the sum over its grids).
     now = {"open_now": 0, "overdue_now": 0}
@@ -624,13 +627,11 @@ _RANK_SUMS = ("reported", "accepted", "settled", "with_due", "on_time", "resolve
 
 
 def _children(user, unit, links, period, rollups, where) -> tuple[dict, str]:
-    """Two queries: the period's rollups and the open cases, grouped one level down (the
-    province's and a district's from the street totals: a month of the province is 240 000
-    rollup rows at ten million cases, 60 000 street days)."""
+    """Two queries: the period's `rollups` and the open cases, grouped one level down (the
+    province's and a district's rollups are their street totals: a month of the province is
+    240 000 rollup rows at ten million cases, 60 000 street days)."""
     group = _GROUPS.get(unit.kind, ("grid_id",))
     now = GridNow.objects.filter(where).order_by()
-    if unit.kind in (PROVINCE, DISTRICT):
-        rollups = StreetDay.objects.filter(where).order_by()
     if unit.kind == PROVINCE:  # a row per district (and per street outside any district), not per street
         lone = {"lone_street": SqlCase(When(district_id__isnull=True, then=F("street_id")))}
         rollups, now = rollups.annotate(**lone), now.annotate(**lone)
