@@ -94,7 +94,11 @@ INSERT INTO {StreetDay._meta.db_table} (day, street_id, district_id, {", ".join(
 SELECT day, street_id, MAX(district_id), {_SUMS} FROM {DailyRollup._meta.db_table} WHERE {{days}}
 GROUP BY day, street_id
 """
-SUMMED = (DayTotal, DayBreakdown, StreetDay)  # summed again for the days whose rollups change
+# What is summed again for the days whose rollups change: (table, its SQL, the table it sums), in
+# the order they are made (a day's total from its breakdowns).
+SUMS_OF_DAYS = ((DayBreakdown, BREAKDOWN_SQL, DailyRollup), (DayTotal, TOTAL_SQL, DayBreakdown),
+                (StreetDay, STREET_SQL, DailyRollup))
+SUMMED = tuple(model for model, _sql, _source in SUMS_OF_DAYS)
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total), as incidents.importing reports
 FACTS, ROLLUPS = "facts", "rollups"
@@ -271,7 +275,7 @@ def _sum_days(days: Q) -> None:
     for model in SUMMED:
         model.objects.filter(days).delete()
     with connection.cursor() as cursor:
-        for sql, source in ((BREAKDOWN_SQL, DailyRollup), (TOTAL_SQL, DayBreakdown), (STREET_SQL, DailyRollup)):
+        for _model, sql, source in SUMS_OF_DAYS:
             days_sql, days_params = _where(source, days)
             cursor.execute(sql.format(days=days_sql), days_params)
 
