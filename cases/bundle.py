@@ -15,14 +15,25 @@ foreign keys and one-to-one fields only), ordering by columns (not by a bare rel
 the ORM would expand into the related model's ordering), and the field types in `_CONVERT`.
 PostgreSQL before 16 builds the object with JSONB_BUILD_OBJECT, at most 100 arguments: 50
 columns per model (each related model is its own nested object).
+
+The UNION is compiled once per shape and kept (`_COMPILED`): building a dozen querysets' JSON
+objects and compiling them took most of a case page's time. A shape is the lists' own SQL with
+its placeholders (each queryset compiled alone, a tenth of the cost), so the same lists of
+another case reuse it with that case's parameters. The bundle's own constants (each list's number,
+the JSON keys) are written into its SQL, so its parameters are the lists' own, in order — checked
+when a shape is first compiled; a shape for which they are not (an ordering with parameters, say)
+is simply compiled every time.
 """
 
+import json
+import re
 import uuid
 from collections.abc import Iterable
 from datetime import UTC
 
-from django.db import models
-from django.db.models import F, Func, QuerySet, Value, Window
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
+from django.db.models import Expression, F, Func, IntegerField, QuerySet, TextField, Window
 from django.db.models.functions import JSONObject, RowNumber
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -34,16 +45,31 @@ def load(lists: dict[str, QuerySet], *, known: Iterable[models.Model] = ()) -> d
     is empty by construction, `.none()`). `known` are instances the rows' foreign keys may point
     to (the case whose children are loaded): set as the related object, as a related manager
     does, so that `referral.case` costs no query."""
-    arms = [_arm(number, queryset) for number, queryset in enumerate(lists.values())]
     result = {name: [] for name in lists}
-    if not arms:
+    querysets, names = list(lists.values()), list(lists)
+    if not querysets:
         return result
-    query = arms[0].union(*arms[1:], all=True).order_by() if len(arms) > 1 else arms[0]
-    querysets = list(lists.values())
-    names = list(lists)
     db = querysets[0].db
-    for number, _position, row in sorted(query, key=lambda r: (r[0], r[1])):
+    own = [_own_sql(queryset, db) for queryset in querysets]
+    if all(each is None for each in own):
+        return result
+    shape = (db, tuple(None if each is None else (queryset.model._meta.label, each[0])
+                       for queryset, each in zip(querysets, own, strict=True)))
+    params = [param for each in own if each is not None for param in each[1]]
+    sql = _COMPILED.get(shape)
+    if sql is None:
+        sql, union_params = _union(querysets, own, db)
+        if list(union_params) == params:  # the lists' own parameters, in order: reusable
+            if len(_COMPILED) >= _COMPILED_MAX:
+                _COMPILED.clear()
+            _COMPILED[shape] = sql
+        params = union_params
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for number, _position, row in sorted(rows, key=lambda r: (r[0], r[1])):
         queryset = querysets[number]
+        row = json.loads(row) if isinstance(row, str) else row  # PostgreSQL's driver gives text too
         instance = _instance(queryset.model, row, _related(queryset), db)
         for name, expression in queryset.query.annotations.items():
             setattr(instance, name, _python(expression.output_field, row[name]))
@@ -52,14 +78,37 @@ def load(lists: dict[str, QuerySet], *, known: Iterable[models.Model] = ()) -> d
     return result
 
 
+# The compiled UNION of each shape seen: {(database alias, each list's (model, SQL) or None when
+# empty): SQL}. Shapes are few (which lists a page loads, which of them are empty for a role), so
+# the bound only guards against a caller that would build its lists' SQL from data.
+_COMPILED: dict[tuple, str] = {}
+_COMPILED_MAX = 500
+
+
+def _own_sql(queryset: QuerySet, db: str):
+    """The queryset's own (SQL, parameters), or None when it can match nothing (`.none()`,
+    `id__in=[]`): the shape's key, and the parameters the bundle passes for it."""
+    try:
+        return queryset.query.get_compiler(db).as_sql()
+    except EmptyResultSet:
+        return None
+
+
+def _union(querysets: list, own: list, db: str) -> tuple[str, tuple]:
+    arms = [_arm(number, queryset)
+            for number, (queryset, each) in enumerate(zip(querysets, own, strict=True)) if each is not None]
+    query = arms[0].union(*arms[1:], all=True).order_by() if len(arms) > 1 else arms[0]
+    return query.query.get_compiler(db).as_sql()
+
+
 def _arm(number: int, queryset: QuerySet) -> QuerySet:
     if queryset.query.is_sliced:
         raise ValueError("bundle.load cannot load a sliced queryset")
     row = _json_object(queryset.model, _related(queryset))
     row.update({name: F(name) for name in queryset.query.annotations})
     return (queryset.select_related(None).order_by()
-            .annotate(**{PART: Value(number), POSITION: Window(RowNumber(), order_by=_ordering(queryset)),
-                         ROW: JSONObject(**row)})
+            .annotate(**{PART: _Literal(number), POSITION: Window(RowNumber(), order_by=_ordering(queryset)),
+                         ROW: _Object(**row)})
             .values_list(PART, POSITION, ROW))
 
 
@@ -82,7 +131,7 @@ def _json_object(model, related: dict, prefix: str = "") -> dict:
         field = model._meta.get_field(name)
         if not (field.many_to_one or field.one_to_one) or not field.concrete:
             raise ValueError(f"bundle.load follows forward foreign keys only, not {model.__name__}.{name}")
-        row[name] = JSONObject(**_json_object(field.related_model, nested, f"{prefix}{name}__"))
+        row[name] = _Object(**_json_object(field.related_model, nested, f"{prefix}{name}__"))
     return row
 
 
@@ -108,6 +157,30 @@ def _is_relation(model, path: str) -> bool:
         field = model._meta.get_field(name)
         model = field.related_model
     return field.is_relation and name == field.name
+
+
+class _Literal(Expression):
+    """A constant of the bundle's own written into its SQL rather than passed as a parameter:
+    a list's number, or a JSON key (a column's or a relation's name, so a plain identifier)."""
+
+    def __init__(self, value):
+        super().__init__(output_field=IntegerField() if isinstance(value, int) else TextField())
+        if not (isinstance(value, int) or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value)):
+            raise ValueError(f"bundle.load writes plain names into its SQL, not {value!r}")
+        self.value = value
+
+    def as_sql(self, compiler, connection):
+        return (str(self.value) if isinstance(self.value, int) else f"'{self.value}'"), []
+
+
+class _Object(JSONObject):
+    """JSONObject with its keys written into the SQL (_Literal), not passed as parameters."""
+
+    def __init__(self, **fields):
+        expressions = []
+        for key, value in fields.items():
+            expressions.extend((_Literal(key), value))
+        Func.__init__(self, *expressions)
 
 
 class _AsJSON(Func):

@@ -163,3 +163,35 @@ def test_datetimes_are_utc_whatever_the_connection_says(world, case):
     CaseEvent.objects.bulk_create([CaseEvent(case=case, actor=world.officer1, kind="comment", at=moment)])
     loaded = bundle.load({"events": case.events.filter(at=moment)})["events"]
     assert [event.at for event in loaded] == [moment] and loaded[0].at.tzinfo is UTC
+
+
+def test_a_shape_is_compiled_once_and_reused_with_each_lists_own_parameters(world, case, monkeypatch):
+    other = case_in_state("triaged", grid=world.grid2, actor=world.officer2)
+    CaseEvent.objects.bulk_create([CaseEvent(case=other, actor=world.officer2, kind="comment", data={"n": 1})])
+    bundle._COMPILED.clear()
+
+    def lists(of):
+        return {"parties": of.parties.all(), "events": of.events.select_related("actor").order_by("at", "id"),
+                "nothing": of.referrals.none(), "calls": of.calls.select_related("caller")}
+
+    assert_same_lists(lists(case))
+    assert len(bundle._COMPILED) == 1
+
+    def no_compiling(*args):
+        raise AssertionError("the shape was compiled again")
+
+    monkeypatch.setattr(bundle, "_arm", no_compiling)
+    loaded = assert_same_lists(lists(other))  # the other case's rows, not the first's
+    assert {party.case_id for party in loaded["parties"]} == {other.pk}
+    assert [event.pk for event in loaded["events"]] == list(other.events.order_by("at", "id").values_list("pk", flat=True))
+
+
+def test_a_shape_whose_parameters_move_is_compiled_each_time_and_still_right(world, case):
+    # an ordering with a parameter: the bundle numbers rows (its window comes first in its SQL),
+    # the list alone orders them last, so the parameters are not the lists' own in order
+    bundle._COMPILED.clear()
+    for title in ("顺序 2", "顺序 1"):
+        make_case(grid=world.grid1, actor=world.officer1, title=title)
+    cases = type(case).objects.filter(title__startswith="顺序").order_by(Concat("title", Value("·")))
+    assert [c.title for c in assert_same_lists({"cases": cases})["cases"]] == ["顺序 1", "顺序 2"]
+    assert bundle._COMPILED == {}
