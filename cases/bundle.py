@@ -17,7 +17,7 @@ PostgreSQL before 16 builds the object with JSONB_BUILD_OBJECT, at most 100 argu
 columns per model (each related model is its own nested object).
 
 The UNION is compiled once per shape and kept (`_COMPILED`): building a dozen querysets' JSON
-objects and compiling them took most of a case page's time. A shape is the lists' own SQL with
+objects and compiling them was a third of a case page's work. A shape is the lists' own SQL with
 its placeholders (each queryset compiled alone, a tenth of the cost), so the same lists of
 another case reuse it with that case's parameters. The bundle's own constants (each list's number,
 the JSON keys) are written into its SQL, so its parameters are the lists' own, in order — checked
