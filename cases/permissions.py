@@ -98,7 +98,7 @@ def visible_cases(user):
     if scope.everything:
         return Case.objects.all()
     return Case.objects.filter(
-        Q(grid_id__in=scope.community_grid_ids) | Q(id__in=list(grants.roles_by_case(user)))
+        Q(grid_id__any=scope.community_grid_ids) | Q(id__any=grants.roles_by_case(user))
     )
 
 
@@ -108,7 +108,7 @@ def revealable_cases(user):
     scope = access.scope_of(user)
     if scope.everything:
         return Case.objects.all()
-    return Case.objects.filter(grid_id__in=scope.grids_where(*ACTIONS["reveal_personal_data"].roles))
+    return Case.objects.filter(grid_id__any=scope.grids_where(*ACTIONS["reveal_personal_data"].roles))
 
 
 def roles_on_case(user, case) -> frozenset[str]:
@@ -256,7 +256,7 @@ def call_grids(user):
     """Community grids on which the user may place a call (administrators place none)."""
     scope = access.scope_of(user)
     grids = access.visible_community_grids(user)
-    return grids.none() if scope.everything else grids.filter(id__in=scope.grids_where(*CALLERS))
+    return grids.none() if scope.everything else grids.filter(id__any=scope.grids_where(*CALLERS))
 
 
 def may_place_calls(user) -> bool:
@@ -273,7 +273,7 @@ def may_see_call(user, call) -> bool:
 def visible_calls(user):
     """Calls on the user's grids."""
     scope = access.scope_of(user)
-    return Call.objects.all() if scope.everything else Call.objects.filter(grid_id__in=scope.community_grid_ids)
+    return Call.objects.all() if scope.everything else Call.objects.filter(grid_id__any=scope.community_grid_ids)
 
 
 def calls_to_answer(user):
@@ -283,9 +283,9 @@ def calls_to_answer(user):
     calls = Call.objects.filter(answered_at__isnull=True)
     if scope.everything:
         return calls
-    expected = Q(grid_id__in=scope.grids_where(*LEADERS))
+    expected = Q(grid_id__any=scope.grids_where(*LEADERS))
     for direction, answerers in ANSWERER.items():
-        expected |= Q(direction=direction, grid_id__in=scope.grids_where(*answerers))
+        expected |= Q(direction=direction, grid_id__any=scope.grids_where(*answerers))
     return calls.filter(expected)
 
 
@@ -307,7 +307,7 @@ def led_cases(user):
     scope = access.scope_of(user)
     if scope.everything:
         return Case.objects.all()
-    return Case.objects.filter(grid_id__in=scope.grids_where(*LEADERS))
+    return Case.objects.filter(grid_id__any=scope.grids_where(*LEADERS))
 
 
 def visible_meetings(user):
@@ -321,9 +321,9 @@ def visible_meetings(user):
     if not may_lead(user):
         return Meeting.objects.filter(coordination)
     streets = access.visible_streets(user).filter(
-        communities__grids__in=scope.grids_where(*LEADERS)).values("id")
+        communities__grids__id__any=scope.grids_where(*LEADERS)).values("id")
     districts = access.visible_districts(user).filter(
-        streets__communities__grids__in=scope.grids_where(*LEADERS)).values("id")
+        streets__communities__grids__id__any=scope.grids_where(*LEADERS)).values("id")
     return Meeting.objects.filter(Q(kind=MeetingKind.JOINT, street__in=streets)
                                   | Q(kind=MeetingKind.JOINT, district__in=districts) | coordination)
 

@@ -297,14 +297,14 @@ def visible_community_grids(user) -> QuerySet[CommunityGrid]:
     """Community grids the user may see."""
     scope = scope_of(user)
     qs = CommunityGrid.objects.all()
-    return qs if scope.everything else qs.filter(id__in=scope.community_grid_ids)
+    return qs if scope.everything else qs.filter(id__any=scope.community_grid_ids)
 
 
 def grids_where(user, *roles: str) -> QuerySet[CommunityGrid]:
     """Community grids on which the user holds one of `roles` (all of them for administrators)."""
     scope = scope_of(user)
     qs = CommunityGrid.objects.all()
-    return qs if scope.everything else qs.filter(id__in=scope.grids_where(*roles))
+    return qs if scope.everything else qs.filter(id__any=scope.grids_where(*roles))
 
 
 def visible_police_grids(user) -> QuerySet[PoliceGrid]:

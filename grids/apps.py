@@ -13,7 +13,9 @@ class GridsConfig(AppConfig):
         from django.contrib.auth.models import Group
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from . import models, scope_cache
+        from . import lookups, models, scope_cache
+
+        lookups.register()  # field__any=ids (grids/lookups.py)
 
         places = [models.District, models.PoliceBureau, models.Street, models.Community,
                   models.CommunityGrid, models.PoliceStation, models.PoliceGrid, models.GridLink, Group]

@@ -18,7 +18,7 @@ def roster_communities(user):
     scope = access.scope_of(user)
     if scope.everything:
         return Community.objects.all()
-    return Community.objects.filter(grids__in=scope.grids_where(*LEADERS)).distinct()
+    return Community.objects.filter(grids__id__any=scope.grids_where(*LEADERS)).distinct()
 
 
 def may_edit(user, mediator) -> bool:
