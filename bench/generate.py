@@ -111,6 +111,7 @@ from cases.choices import (  # noqa: E402
     Tier,
 )
 from cases.levels import level_of  # noqa: E402
+from cases.loop import keep_follow_up_due  # noqa: E402
 from cases.models import Case, CaseEvent, CaseSequence, Department, FollowUp, Party, Referral  # noqa: E402
 from grids.models import (  # noqa: E402
     Community,
@@ -1033,6 +1034,12 @@ def fill(*, cases: int, grids: int | None = None, seed: int = 2024, chunk: int =
         check_keys(first_id)
         if progress:
             print(f"foreign keys checked in {time.perf_counter() - started:.1f} s")
+    # what the app keeps on each case from its visits as they are written (COPY writes none)
+    started = time.perf_counter()
+    awaiting = keep_follow_up_due(Case.objects.filter(
+        id__in=FollowUp.objects.filter(case_id__gte=first_id, done_at__isnull=True).values("case_id")))
+    if progress:
+        print(f"{awaiting} cases awaiting a follow-up visit marked in {time.perf_counter() - started:.1f} s")
     return added
 
 

@@ -21,6 +21,13 @@ class CasesConfig(AppConfig):
             signal.connect(scope_cache.on_permission_saved_or_deleted, sender=CaseUserObjectPermission,
                            dispatch_uid=f"scope-user-case-grants-{id(signal)}")
 
+        # a case's first follow-up visit due, kept on the case for the work bench (cases/loop.py)
+        from .loop import on_follow_up_saved_or_deleted
+        from .models import FollowUp
+
+        for signal in (post_save, post_delete):
+            signal.connect(on_follow_up_saved_or_deleted, sender=FollowUp, dispatch_uid=f"follow-up-due-{id(signal)}")
+
         # kept per process (grids/reference.py): the warning thresholds, the calendar, the
         # referral form's departments and contact accounts (forms.ReferralFields)
         forget_on_changes_to(LocalDay, WarningSettings, Department,

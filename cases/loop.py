@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -353,6 +354,20 @@ def record_decision(*, item: MeetingItem, actor, decision: str, assignee=None, d
 
 
 # --- follow-up visits ----------------------------------------------------------------------
+
+
+def keep_follow_up_due(cases) -> int:
+    """Write `Case.follow_up_due` (the earliest visit not yet made) of `cases` (a queryset) from
+    their follow-up visits, in one UPDATE. Called whenever a visit is saved or deleted, however
+    (the signal in cases/apps.py), and by bench/generate.py after its COPY; returns the rows."""
+    first_due = (FollowUp.objects.filter(case=OuterRef("pk"), done_at__isnull=True)
+                 .order_by("due_on").values("due_on")[:1])
+    return cases.update(follow_up_due=Subquery(first_due))
+
+
+def on_follow_up_saved_or_deleted(sender, instance, **kwargs) -> None:
+    keep_follow_up_due(Case.objects.filter(pk=instance.case_id))
+
 
 
 @transaction.atomic

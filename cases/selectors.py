@@ -517,10 +517,13 @@ def workbench_loop(user) -> dict:
     calls = permissions.calls_to_answer(user).select_related("grid__community", "caller", "case")
     scope = access.scope_of(user)
     follow_ups = FollowUp.objects.filter(done_at__isnull=True, case__state=State.RESOLVED).select_related("case")
-    if not scope.everything:  # each grid's first (paging.first_ids)
+    if not scope.everything:
+        # the visits of the cases first due one, each grid asked for its first (paging.first_ids)
+        # from the case index alone (Case.follow_up_due): not every resolved case's visits read
+        awaiting = Case.objects.filter(state=State.RESOLVED, follow_up_due__isnull=False)
         try:
-            follow_ups = follow_ups.filter(id__in=RawSQL(*paging.first_ids(
-                follow_ups.order_by("due_on", "id"), WORKBENCH_ROWS + 1, grid_field="case__grid_id",
+            follow_ups = follow_ups.filter(case_id__in=RawSQL(*paging.first_ids(
+                awaiting.order_by("follow_up_due", "id"), WORKBENCH_ROWS + 1, grid_field="grid_id",
                 grid_ids=scope.grids_where(*permissions.ACTIONS["follow_up"].roles))))
         except EmptyResultSet:
             follow_ups = follow_ups.none()

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, Min, Sum
 from django.urls import reverse
 
 from cases.choices import EventKind
 from cases.levels import level_of
-from cases.models import Case, CaseEvent, CaseSequence, Party
+from cases.models import Case, CaseEvent, CaseSequence, FollowUp, Party
 from grids.models import CommunityGrid, CommunityGridUserObjectPermission, GridLink, PoliceGrid, Street
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +65,11 @@ def test_it_builds_places_accounts_and_cases(bench):
     numbers = _bench_cases().values_list("number", flat=True)
     assert all(re.fullmatch(r"\w+-\d{4}-\d{6}", n) for n in numbers)
     assert CaseSequence.objects.filter(street__in=streets).aggregate(n=Sum("last"))["n"] == 120
+    # each case awaiting a visit says so, as the app keeps it (its first visit due), and no other
+    first_due = dict(FollowUp.objects.filter(case__in=_bench_cases(), done_at__isnull=True)
+                     .values("case_id").annotate(due=Min("due_on")).values_list("case_id", "due"))
+    assert first_due and dict(_bench_cases().filter(follow_up_due__isnull=False)
+                              .values_list("id", "follow_up_due")) == first_due
     # every transition left the level the workflow would have recorded; the last one, the case's
     for case in _bench_cases().prefetch_related("events"):
         steps = [e for e in case.events.all() if e.kind == EventKind.TRANSITION]

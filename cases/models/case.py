@@ -117,6 +117,10 @@ class Case(FSMModelMixin, models.Model):
     triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True, editable=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    # The due date of the case's earliest follow-up visit not yet made, kept from its visits
+    # however they are written (cases/loop.py keep_follow_up_due): a leader's work bench asks
+    # each grid for its first visits due from the case index alone (selectors.workbench_loop).
+    follow_up_due = models.DateField(_("follow-up visit due"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False,
         verbose_name=_("created by"),
@@ -153,6 +157,9 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["grid", "due_at", "id"], condition=models.Q(state__in=OPEN_STATES),
                          name="case_open_grid_due"),
             models.Index(fields=["resolved_at", "state", "id"], name="case_resolved"),
+            # ... and for its first follow-up visits due (the resolved cases awaiting one)
+            models.Index(fields=["grid", "follow_up_due", "id"], name="case_grid_follow_up",
+                         condition=models.Q(state=State.RESOLVED, follow_up_due__isnull=False)),
             # Searching words (filters.CaseFilter.search) has trigram indexes on PostgreSQL:
             # migration 0023.
         ]

@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import loop as closing
-from cases.models import Case, CaseEvent, Meeting, Task
-from tests.factories import act, case_in_state, make_case
+from cases.models import Case, CaseEvent, FollowUp, Meeting, Task
+from tests.factories import act, bulk_cases, case_in_state, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +129,47 @@ def test_another_streets_leader_cannot_open_the_meeting(client, world):
     assert client.get(reverse("cases:meeting_print", args=[meeting.pk])).status_code == 404
     client.force_login(world.officer1)
     assert client.get(reverse("cases:meeting", args=[meeting.pk])).status_code == 403
+
+
+def test_a_case_keeps_its_first_visit_due_however_its_visits_are_written(world):
+    """Case.follow_up_due, which the work bench reads per grid: the earliest visit not yet made."""
+    case = case_in_state("resolved", grid=world.grid1, actor=world.officer1)
+    visit = case.follow_ups.get()
+    case.refresh_from_db()
+    assert case.follow_up_due == visit.due_on
+    earlier = FollowUp.objects.create(case=case, due_on=visit.due_on - timedelta(days=3))  # e.g. the admin
+    case.refresh_from_db()
+    assert case.follow_up_due == earlier.due_on
+    earlier.delete()
+    case.refresh_from_db()
+    assert case.follow_up_due == visit.due_on
+    closing.record_follow_up(follow_up=visit, actor=world.worker1, fulfilled=True, satisfaction="very", note="")
+    case.refresh_from_db()
+    assert case.follow_up_due is None
+
+
+def test_a_leaders_work_bench_lists_the_first_visits_due_of_all_their_grids(client, world):
+    """Each grid's first visits due, merged: the street's earliest ten, first due first, and "more";
+    none of another street, none of a case reopened since."""
+    today = timezone.localdate()
+    visits = []
+    for number, grid in enumerate((world.grid1, world.grid2, world.grid_fh) * 5):
+        case = bulk_cases(grid=grid, creator=world.worker1, count=1, start=number, state="resolved")[0]
+        visits.append(FollowUp.objects.create(case=case, due_on=today + timedelta(days=(number * 7) % 15 - 5)))
+    reopened = visits[0].case
+    Case.objects.filter(pk=reopened.pk).update(state="mediating")
+    done = visits[1]
+    done.done_at = timezone.now()
+    done.save()
+    client.force_login(world.streetlead)
+    loop = client.get(reverse("cases:workbench")).context["loop"]
+    expected = sorted((v for v in visits if v.case.grid_id in {world.grid1.pk, world.grid2.pk}
+                       and v not in (visits[0], done)), key=lambda v: (v.due_on, v.pk))
+    assert len(expected) == 8 and [v.pk for v in loop["follow_ups"]] == [v.pk for v in expected]
+    assert not loop["follow_ups_more"]
+    more = [FollowUp.objects.create(case=bulk_cases(grid=world.grid2, creator=world.worker1, count=1,
+                                                    start=100 + i, state="resolved")[0],
+                                    due_on=today - timedelta(days=30 + i)) for i in range(3)]
+    loop = client.get(reverse("cases:workbench")).context["loop"]
+    assert [v.pk for v in loop["follow_ups"]] == [v.pk for v in [*reversed(more), *expected][:10]]
+    assert loop["follow_ups_more"]
