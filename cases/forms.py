@@ -13,7 +13,7 @@ from grids.reference import kept
 from grids.roles import Role
 
 from .choices import Category, Risk, Satisfaction, TeamRole, Tier
-from .fields import BoundedModelMultipleChoiceField
+from .fields import BoundedModelMultipleChoiceField, offer_known
 from .models import Case, Department, Party
 from .uploads import check_upload
 from .validators import (
@@ -172,8 +172,9 @@ class TriageForm(TransitionForm):
         super().__init__(*args, case=case, **kwargs)
         self.roles = {user.pk: role for user, role in handlers}  # (user, TeamRole) pairs
         queryset = get_user_model().objects.filter(pk__in=self.roles).order_by("username")
+        people = sorted((user for user, _role in handlers), key=lambda user: user.username)
         for name in ("lead_handler", "team"):
-            self.fields[name].queryset = queryset
+            offer_known(self.fields[name], queryset, people)  # drawn without a query each
             self.fields[name].label_from_instance = (  # each with their real role (辅警, not 民警)
                 lambda u: f"{u.get_full_name() or u.username}（{TeamRole(self.roles[u.pk]).label}）")
         if not self.is_bound:

@@ -103,3 +103,27 @@ def test_the_triage_form_names_each_colleagues_role(client, world):
     labels = {int(str(k)): v for k, v in labels.items()}
     assert labels[world.auxiliary1.pk].endswith("（辅警）")
     assert labels[world.officer1.pk].endswith("（民警）")
+
+
+def test_the_triage_form_offers_the_grids_people_in_both_lists_and_refuses_anyone_else(client, world):
+    """The lead handler's select and the team's checkboxes list the grid's workers and police
+    (drawn from the people the page loaded once); someone else posted is an error at the field."""
+    import re
+
+    from cases import selectors
+    from tests.factories import make_case
+
+    case = make_case(grid=world.grid1, actor=world.worker1)
+    people = {user.pk for user, _role in selectors.handlers_for(case)}
+    assert {world.worker1.pk, world.officer1.pk, world.auxiliary1.pk} <= people
+    assert world.worker2.pk not in people  # grid 2's worker
+    client.force_login(world.officer1)
+    html = client.get(case.get_absolute_url()).content.decode()
+    select = re.search(r'<select name="triage-lead_handler".*?</select>', html, re.S).group(0)
+    assert {int(v) for v in re.findall(r'<option value="(\d+)"', select)} == people
+    assert {int(v) for v in re.findall(r'name="triage-team" value="(\d+)"', html)} == people
+    response = client.post(reverse("cases:transition", args=[case.pk, "triage"]), {
+        "triage-version": case.version, "triage-category": case.category, "triage-risk": "general",
+        "triage-tier": "grid", "triage-lead_handler": world.worker2.pk, "triage-note": "分流"})
+    assert response.status_code == 400
+    assert "lead_handler" in response.context["transition_forms"][0][2].errors
