@@ -53,4 +53,3 @@ def offer_known(field, queryset, objects) -> None:
     holds (for drawing the options): `objects` must be that queryset's rows, in its order."""
     field.iterator = partial(KnownChoices, objects=list(objects))
     field.queryset = queryset  # the widget takes its choices from the iterator set above
-

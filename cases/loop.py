@@ -369,7 +369,6 @@ def on_follow_up_saved_or_deleted(sender, instance, **kwargs) -> None:
     keep_follow_up_due(Case.objects.filter(pk=instance.case_id))
 
 
-
 @transaction.atomic
 def record_follow_up(*, follow_up: FollowUp, actor, fulfilled: bool, satisfaction: str, note: str) -> FollowUp:
     """回访: was the agreement kept, and are the parties satisfied? A broken agreement reopens
