@@ -311,32 +311,32 @@ def visible_police_grids(user) -> QuerySet[PoliceGrid]:
     """Police grids the user may see: their own, and those covering a visible community grid."""
     scope = scope_of(user)
     qs = PoliceGrid.objects.all()
-    return qs if scope.everything else qs.filter(id__in=scope.police_grid_ids)
+    return qs if scope.everything else qs.filter(id__any=scope.police_grid_ids)
 
 
 def visible_streets(user) -> QuerySet[Street]:
     """Streets in which the user may see at least one community grid."""
     scope = scope_of(user)
     qs = Street.objects.all()
-    return qs if scope.everything else qs.filter(id__in=scope.street_ids)
+    return qs if scope.everything else qs.filter(id__any=scope.street_ids)
 
 
 def led_streets(user) -> QuerySet[Street]:
     """Streets the user leads (every street for administrators)."""
     scope = scope_of(user)
     qs = Street.objects.all()
-    return qs if scope.everything else qs.filter(id__in=scope.led_street_ids)
+    return qs if scope.everything else qs.filter(id__any=scope.led_street_ids)
 
 
 def led_districts(user) -> QuerySet[District]:
     """Districts whose mediation centre the user leads (every district for administrators)."""
     scope = scope_of(user)
     qs = District.objects.all()
-    return qs if scope.everything else qs.filter(id__in=scope.led_district_ids)
+    return qs if scope.everything else qs.filter(id__any=scope.led_district_ids)
 
 
 def visible_districts(user) -> QuerySet[District]:
     """Districts in which the user may see at least one street."""
     scope = scope_of(user)
     qs = District.objects.all()
-    return qs if scope.everything else qs.filter(streets__id__in=scope.street_ids).distinct()
+    return qs if scope.everything else qs.filter(streets__id__any=scope.street_ids).distinct()
