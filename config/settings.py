@@ -117,6 +117,10 @@ TEMPLATES = [
     },
 ]
 
+# Forms and widgets: Django's own templates, rendered by Jinja2 where Django ships them for it
+# (config/renderers.py); the admin's and packages' widget templates by Django's engine.
+FORM_RENDERER = "config.renderers.FormRenderer"
+
 # Database: SQLite file by default; PostgreSQL (psycopg 3, Django's pool) via DATABASE_URL.
 def database(url: str) -> dict:
     """One database's settings from its URL (the primary's and the replica's alike)."""
