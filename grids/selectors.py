@@ -83,9 +83,9 @@ def people_placed_on(*, grid_ids, police_grid_ids):
     workers = CommunityGridUserObjectPermission.objects.values("user_id")
     police = PoliceGridUserObjectPermission.objects.values("user_id")
     if grid_ids is not None:
-        workers = workers.filter(content_object_id__in=grid_ids)
+        workers = workers.filter(content_object_id__any=grid_ids)
     if police_grid_ids is not None:
-        police = police.filter(content_object_id__in=police_grid_ids)
+        police = police.filter(content_object_id__any=police_grid_ids)
     return get_user_model().objects.filter(
         Q(pk__in=workers) | Q(pk__in=police), is_active=True).order_by("username")
 
