@@ -5,8 +5,8 @@ option of a select, is a template. Django ships each of its form templates twice
 engine and for Jinja2 (django/forms/jinja2), and with Jinja2 a form renders in half the time (a
 form of six fields and 33 choices: 6.8 → 3.3 ms; a district leader's case page spent 10 ms less
 CPU on the bench machine, a case list 6 ms). The markup is the same (tests/test_form_renderer.py
-compares the two). A template that exists only
-for Django's engine — the admin's widgets, a package's — is rendered by it, as before.
+compares the two). A template that exists only for Django's engine — the admin's widgets, a
+package's — is rendered by it, as before.
 """
 
 from django.forms.renderers import BaseRenderer, DjangoTemplates, Jinja2
