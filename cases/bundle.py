@@ -18,7 +18,8 @@ columns per model (each related model is its own nested object).
 
 The UNION is compiled once per shape and kept (`_COMPILED`): building a dozen querysets' JSON
 objects and compiling them was a third of a case page's work. A shape is the lists' own SQL with
-its placeholders (each queryset compiled alone, a tenth of the cost), so the same lists of
+its placeholders (each queryset compiled alone, selecting its primary key only, with its
+select_related tree by name: a fifteenth of the cost), so the same lists of
 another case reuse it with that case's parameters. The bundle's own constants (each list's number,
 the JSON keys) are written into its SQL, so its parameters are the lists' own, in order — checked
 when a shape is first compiled; a shape for which they are not (an ordering with parameters, say)
@@ -87,11 +88,22 @@ _COMPILED_MAX = 500
 
 def _own_sql(queryset: QuerySet, db: str):
     """The queryset's own (SQL, parameters), or None when it can match nothing (`.none()`,
-    `id__in=[]`): the shape's key, and the parameters the bundle passes for it."""
+    `id__in=[]`): the shape's key, and the parameters the bundle passes for it.
+
+    Compiled selecting the primary key alone, its select_related tree named beside it: the
+    columns of the model and of its related models take no parameters and follow from the model
+    and the tree, and leaving them out makes this compile two fifths of the whole row's."""
+    query = queryset.query.clone()
+    related = _related(queryset)
+    query.select_related = False
+    query.clear_select_fields()
+    query.default_cols = False
+    query.add_fields([queryset.model._meta.pk.name], allow_m2m=False)
     try:
-        return queryset.query.get_compiler(db).as_sql()
+        sql, params = query.get_compiler(db).as_sql()
     except EmptyResultSet:
         return None
+    return (sql, repr(related)), params
 
 
 def _union(querysets: list, own: list, db: str) -> tuple[str, tuple]:

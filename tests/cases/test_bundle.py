@@ -195,3 +195,19 @@ def test_a_shape_whose_parameters_move_is_compiled_each_time_and_still_right(wor
     cases = type(case).objects.filter(title__startswith="顺序").order_by(Concat("title", Value("·")))
     assert [c.title for c in assert_same_lists({"cases": cases})["cases"]] == ["顺序 1", "顺序 2"]
     assert bundle._COMPILED == {}
+
+
+def test_lists_that_differ_only_in_what_they_bring_along_are_different_shapes(world, case):
+    # the shape's key is compiled selecting the primary key alone: what select_related brings
+    # and what an annotation adds must still tell two shapes apart
+    bundle._COMPILED.clear()
+    only_case = type(case).objects.filter(pk=case.pk)
+    plain = bundle.load({"events": case.events.order_by("at", "id")})["events"]
+    with_actor = assert_same_lists({"events": case.events.select_related("actor").order_by("at", "id")},
+                                   related=("actor",))["events"]
+    deeper = assert_same_lists({"events": case.events.select_related("actor", "case__grid").order_by("at", "id")},
+                               related=("actor", "case", "case__grid"))["events"]
+    assert len(bundle._COMPILED) == 3 and [e.pk for e in plain] == [e.pk for e in with_actor] == [e.pk for e in deeper]
+    (titled,) = bundle.load({"cases": only_case.annotate(label=Concat("title", Value("!")))})["cases"]
+    (numbered,) = bundle.load({"cases": only_case.annotate(label=Concat("number", Value("!")))})["cases"]
+    assert (titled.label, numbered.label) == (f"{case.title}!", f"{case.number}!")
