@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet, Value
 
-from . import scope_cache
+from . import compiled, scope_cache
 from .models import (
     CommunityGrid,
     CommunityGridUserObjectPermission,
@@ -172,22 +172,9 @@ def _compute_account(user) -> _Account:
 def _held_places(user) -> tuple[frozenset[str], dict[str, set[int]], dict[str, set[int]]]:
     """The user's group names, {permission codename: ids of the places it is held on} and the
     same for the tables given to `also_read`: one query over the group table, the six place
-    tables and those (UNION ALL)."""
-    tables = [
-        CommunityGridUserObjectPermission, PoliceGridUserObjectPermission,
-        PoliceStationUserObjectPermission, StreetUserObjectPermission,
-        DistrictUserObjectPermission, PoliceBureauUserObjectPermission,
-    ]
-    queries = [t.objects.filter(user_id=user.pk).order_by()
-               .values_list(Value(_PLACE), "permission__codename", "content_object_id")
-               for t in tables]
-    queries += [t.objects.filter(user_id=user.pk).order_by()
-                .values_list(Value(_OBJECT), "permission__codename", "content_object_id")
-                for t in _ALSO_READ]
-    groups = (get_user_model().groups.through.objects.filter(user_id=user.pk).order_by()
-              .values_list(Value(_GROUP), "group__name", "group_id"))
+    tables and those (UNION ALL), compiled once (grids/compiled.py)."""
     names, held, objects = set(), defaultdict(set), defaultdict(set)
-    for kind, name, object_id in groups.union(*queries, all=True).order_by():
+    for kind, name, object_id in _HELD.rows(shape=tuple(_ALSO_READ), user=user.pk):
         if kind == _GROUP:
             names.add(name)
         elif kind == _PLACE:
@@ -198,6 +185,25 @@ def _held_places(user) -> tuple[frozenset[str], dict[str, set[int]], dict[str, s
 
 
 _GROUP, _PLACE, _OBJECT = "g", "p", "o"
+_PLACE_TABLES = (
+    CommunityGridUserObjectPermission, PoliceGridUserObjectPermission, PoliceStationUserObjectPermission,
+    StreetUserObjectPermission, DistrictUserObjectPermission, PoliceBureauUserObjectPermission,
+)
+
+
+def _held_query(user) -> QuerySet:
+    def held(table, tag):
+        return table.objects.filter(user_id=user).order_by().values_list(
+            Value(tag), "permission__codename", "content_object_id")
+
+    groups = (get_user_model().groups.through.objects.filter(user_id=user).order_by()
+              .values_list(Value(_GROUP), "group__name", "group_id"))
+    arms = [held(t, _PLACE) for t in _PLACE_TABLES] + [held(t, _OBJECT) for t in _ALSO_READ]
+    return groups.union(*arms, all=True).order_by()
+
+
+_HELD = compiled.Compiled(CommunityGridUserObjectPermission, _held_query)
+
 # Tags of the rows of the grid query: the role a community grid is reached by, or a police grid.
 _POLICE_GRID = "pg"
 
@@ -206,64 +212,79 @@ def _tagged(queryset, tag: str, *columns: str):
     return queryset.order_by().values_list(Value(tag), *columns)
 
 
+def _scope_query(*, workers=(), streets=(), districts=(), officers=(), auxiliaries=(), police=(),
+                 stations=(), bureaus=()) -> QuerySet:
+    """One indexed selection per kind of place held (an argument given: its ids), each row tagged
+    with the role it gives, plus the police grids the user may see: `police` are the police
+    grids held in any role, `officers` and `auxiliaries` those held in each."""
+    grid_cols = ("id", "community__street_id")
+    link_cols = ("community_grid_id", "community_grid__community__street_id")
+    grids, links, police_grids = CommunityGrid.objects.all(), GridLink.objects.all(), PoliceGrid.objects.all()
+    parts = []
+    if workers:
+        parts.append(_tagged(grids.filter(id__any=workers), Role.WORKER, *grid_cols))
+        parts.append(_tagged(links.filter(community_grid_id__any=workers), _POLICE_GRID,
+                             "police_grid_id", "police_grid_id"))
+    if streets:
+        parts.append(_tagged(grids.filter(community__street_id__any=streets), Role.STREET_LEADER, *grid_cols))
+        parts.append(_tagged(links.filter(community_grid__community__street_id__any=streets), _POLICE_GRID,
+                             "police_grid_id", "police_grid_id"))
+    if districts:
+        parts.append(_tagged(grids.filter(community__street__district_id__any=districts),
+                             Role.DISTRICT_LEADER, *grid_cols))
+        parts.append(_tagged(links.filter(community_grid__community__street__district_id__any=districts),
+                             _POLICE_GRID, "police_grid_id", "police_grid_id"))
+    if officers:
+        parts.append(_tagged(links.filter(police_grid_id__any=officers), Role.OFFICER, *link_cols))
+    if auxiliaries:
+        parts.append(_tagged(links.filter(police_grid_id__any=auxiliaries), Role.AUXILIARY, *link_cols))
+    if police:  # police grids sharing a community grid with the user's own
+        parts.append(_tagged(links.filter(community_grid__police_links__police_grid_id__any=police),
+                             _POLICE_GRID, "police_grid_id", "police_grid_id"))
+    if stations:
+        parts.append(_tagged(links.filter(police_grid__station_id__any=stations), Role.STATION_LEADER,
+                             *link_cols))
+        parts.append(_tagged(police_grids.filter(station_id__any=stations), _POLICE_GRID, "id", "id"))
+        parts.append(_tagged(links.filter(community_grid__police_links__police_grid__station_id__any=stations),
+                             _POLICE_GRID, "police_grid_id", "police_grid_id"))
+    if bureaus:
+        parts.append(_tagged(links.filter(police_grid__station__bureau_id__any=bureaus), Role.BUREAU_LEADER,
+                             *link_cols))
+        parts.append(_tagged(police_grids.filter(station__bureau_id__any=bureaus), _POLICE_GRID, "id", "id"))
+        parts.append(_tagged(
+            links.filter(community_grid__police_links__police_grid__station__bureau_id__any=bureaus),
+            _POLICE_GRID, "police_grid_id", "police_grid_id"))
+    return parts[0].union(*parts[1:], all=True).order_by()
+
+
+_SCOPE = compiled.Compiled(CommunityGrid, _scope_query)
+
+
 def _scope_from(held: dict[str, set[int]]) -> Scope:
-    """The scope reached from the places held, in one query: a UNION ALL of one indexed
-    selection per kind of place held (no OR across every grid, no DISTINCT), each row tagged
-    with the role it gives, plus the police grids the user may see."""
-    worker_grids, streets, stations = held[WORKER_PERM], held[STREET_PERM], held[STATION_PERM]
+    """The scope reached from the places held, in one query (_scope_query, compiled once per
+    kinds of places held): a UNION ALL of one indexed selection per kind of place held (no OR
+    across every grid, no DISTINCT)."""
+    streets, stations = held[STREET_PERM], held[STATION_PERM]
     districts, bureaus = held[DISTRICT_PERM], held[BUREAU_PERM]
     police_roles: dict[int, set[str]] = {}  # police grid id -> roles held on it
     for codename, role in POLICE_GRID_ROLES.items():
         for pg in held[codename]:
             police_roles.setdefault(pg, set()).add(role)
-    grid_cols = ("id", "community__street_id")
-    link_cols = ("community_grid_id", "community_grid__community__street_id")
-    parts = []
-    links = GridLink.objects.all()
-    if worker_grids:
-        parts.append(_tagged(CommunityGrid.objects.filter(id__in=worker_grids), Role.WORKER, *grid_cols))
-        parts.append(_tagged(links.filter(community_grid_id__in=worker_grids), _POLICE_GRID,
-                             "police_grid_id", "police_grid_id"))
-    if streets:
-        parts.append(_tagged(CommunityGrid.objects.filter(community__street_id__in=streets),
-                             Role.STREET_LEADER, *grid_cols))
-        parts.append(_tagged(links.filter(community_grid__community__street_id__in=streets), _POLICE_GRID,
-                             "police_grid_id", "police_grid_id"))
-    if districts:
-        parts.append(_tagged(CommunityGrid.objects.filter(community__street__district_id__in=districts),
-                             Role.DISTRICT_LEADER, *grid_cols))
-        parts.append(_tagged(links.filter(community_grid__community__street__district_id__in=districts),
-                             _POLICE_GRID, "police_grid_id", "police_grid_id"))
-    for role in (Role.OFFICER, Role.AUXILIARY):
-        pgs = [pg for pg, roles in police_roles.items() if role in roles]
-        if pgs:
-            parts.append(_tagged(links.filter(police_grid_id__in=pgs), role, *link_cols))
-    if police_roles:  # police grids sharing a community grid with the user's own
-        parts.append(_tagged(links.filter(community_grid__police_links__police_grid_id__in=police_roles),
-                             _POLICE_GRID, "police_grid_id", "police_grid_id"))
-    if stations:
-        parts.append(_tagged(links.filter(police_grid__station_id__in=stations), Role.STATION_LEADER,
-                             *link_cols))
-        parts.append(_tagged(PoliceGrid.objects.filter(station_id__in=stations), _POLICE_GRID, "id", "id"))
-        parts.append(_tagged(links.filter(community_grid__police_links__police_grid__station_id__in=stations),
-                             _POLICE_GRID, "police_grid_id", "police_grid_id"))
-    if bureaus:
-        parts.append(_tagged(links.filter(police_grid__station__bureau_id__in=bureaus), Role.BUREAU_LEADER,
-                             *link_cols))
-        parts.append(_tagged(PoliceGrid.objects.filter(station__bureau_id__in=bureaus), _POLICE_GRID,
-                             "id", "id"))
-        parts.append(_tagged(
-            links.filter(community_grid__police_links__police_grid__station__bureau_id__in=bureaus),
-            _POLICE_GRID, "police_grid_id", "police_grid_id"))
+    places = {
+        "workers": held[WORKER_PERM], "streets": streets, "districts": districts,
+        "officers": [pg for pg, roles in police_roles.items() if Role.OFFICER in roles],
+        "auxiliaries": [pg for pg, roles in police_roles.items() if Role.AUXILIARY in roles],
+        "police": list(police_roles), "stations": stations, "bureaus": bureaus,
+    }
+    places = {kind: sorted(ids) for kind, ids in places.items() if ids}
     roles_by_grid: dict[int, set[str]] = defaultdict(set)
     street_ids, police_grid_ids = set(), set(police_roles)
-    if parts:
-        for tag, object_id, street_id in parts[0].union(*parts[1:], all=True).order_by():
-            if tag == _POLICE_GRID:
-                police_grid_ids.add(object_id)
-            else:
-                roles_by_grid[object_id].add(Role(tag))
-                street_ids.add(street_id)
+    for tag, object_id, street_id in (_SCOPE.rows(**places) if places else ()):
+        if tag == _POLICE_GRID:
+            police_grid_ids.add(object_id)
+        else:
+            roles_by_grid[object_id].add(Role(tag))
+            street_ids.add(street_id)
     return Scope(
         everything=False,
         roles_by_grid={g: frozenset(r) for g, r in roles_by_grid.items()},

@@ -1,0 +1,93 @@
+"""grids/compiled.py: a queryset compiled once and run again with other ids gives the rows the
+ORM gives for those ids; where its markers do not come back one parameter each (SQLite's
+`__in`, an id turned into text) it is built every time, and still right."""
+
+import pytest
+from django.db import connection
+
+from cases.models import Case
+from grids import access
+from grids.compiled import Compiled
+from tests.factories import bulk_cases
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
+                                   reason="one array parameter per list of ids is PostgreSQL's (`field__any`)")
+
+
+@pytest.fixture
+def cases(world):
+    return (bulk_cases(grid=world.grid1, creator=world.worker1, count=3)
+            + bulk_cases(grid=world.grid2, creator=world.worker1, count=2, start=10))
+
+
+def by_grids(*, grids, creator):
+    return Case.objects.filter(grid_id__any=grids, created_by_id=creator).order_by("id").values_list("id", "title")
+
+
+def orm(**args):
+    return [tuple(row) for row in by_grids(**args)]
+
+
+class Builds:
+    """A build function that counts its calls."""
+
+    def __init__(self, build):
+        self.build, self.calls = build, 0
+
+    def __call__(self, **args):
+        self.calls += 1
+        return self.build(**args)
+
+
+def test_each_call_gives_the_rows_of_its_own_ids(world, cases):
+    build = Builds(by_grids)
+    query = Compiled(Case, build)
+    for grids in ([world.grid1.pk], [world.grid2.pk], [world.grid1.pk, world.grid2.pk], [], [10**9]):
+        assert query.rows(grids=grids, creator=world.worker1.pk) == orm(grids=grids, creator=world.worker1.pk)
+    assert query.rows(grids=[world.grid1.pk], creator=world.officer1.pk) == []
+    # PostgreSQL: built once (with the markers), then only run; SQLite: built on every call
+    assert build.calls == (1 if connection.vendor == "postgresql" else 7)
+
+
+@postgres_only
+def test_one_statement_per_shape_and_set_of_arguments(world, cases):
+    def build(grids=None, creator=None):
+        queryset = Case.objects.order_by("id").values_list("id", "title")
+        if grids is not None:
+            queryset = queryset.filter(grid_id__any=grids)
+        return queryset if creator is None else queryset.filter(created_by_id=creator)
+
+    counted = Builds(build)
+    query = Compiled(Case, counted)
+    assert [row[0] for row in query.rows(grids=[world.grid2.pk])] == [c.pk for c in cases[3:]]
+    assert [row[0] for row in query.rows(creator=world.worker1.pk)] == [c.pk for c in cases]
+    assert query.rows(grids=[world.grid2.pk], creator=world.officer1.pk) == []
+    assert [row[0] for row in query.rows(grids=[world.grid1.pk])] == [c.pk for c in cases[:3]]
+    assert counted.calls == 3
+
+
+def test_a_marker_turned_into_text_is_not_taken_for_a_parameter(world, cases):
+    # the argument reaches the SQL inside a LIKE pattern, not as a parameter of its own
+    def build(serial):
+        return Case.objects.filter(number__endswith=f"{serial:06d}").order_by("id").values_list("id", flat=True)
+
+    counted = Builds(build)
+    query = Compiled(Case, counted)
+    assert [row[0] for row in query.rows(serial=1)] == [cases[1].pk]
+    assert [row[0] for row in query.rows(serial=11)] == [cases[4].pk]
+    assert counted.calls == 3  # the markers' compile, then built on each call
+
+
+def test_the_scope_of_every_demo_account_is_what_the_orm_reads(world):
+    """access.scope_of through compiled statements, against the same query built afresh."""
+    from django.contrib.auth import get_user_model
+
+    for user in get_user_model().objects.order_by("pk"):
+        groups, held, objects = access._held_places(user)
+        fresh = access._held_query(user.pk)
+        rows = {tuple(row) for row in fresh}
+        assert {(access._GROUP, name) for name in groups} == {(kind, name) for kind, name, _ in rows
+                                                              if kind == access._GROUP}
+        assert {(name, pk) for name, pks in held.items() for pk in pks} == {
+            (name, pk) for kind, name, pk in rows if kind == access._PLACE}
