@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
+from grids.display import ChoiceDisplay
 from grids.models import PoliceGrid
 
 USER = settings.AUTH_USER_MODEL
@@ -39,7 +40,7 @@ def import_path(instance, filename):
     return f"imports/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
 
 
-class ImportBatch(models.Model):
+class ImportBatch(ChoiceDisplay, models.Model):
     """One uploaded dispatch export: checked in the background, shown as a preview, imported on
     confirmation; its progress is what the page shows while the worker runs."""
 
@@ -80,7 +81,7 @@ class ImportBatch(models.Model):
         return self.status in (ImportStatus.UPLOADED, ImportStatus.CHECKING, ImportStatus.IMPORTING)
 
 
-class Incident(models.Model):
+class Incident(ChoiceDisplay, models.Model):
     """One 110 dispatch record. The incident number is the key: re-imports never duplicate."""
 
     number = models.CharField(_("incident number"), max_length=40, unique=True)

@@ -16,6 +16,7 @@ from cases.choices import Category, ChoiceMethod, Outcome, SessionFormat
 from cases.models import Case, Party
 from cases.timeline import duration_text
 from cases.validators import validate_id_number, validate_phone
+from grids.display import ChoiceDisplay
 from grids.models import Community
 
 
@@ -40,7 +41,7 @@ class Profession(models.TextChoices):
 FIGURES = ["open_load", "mediated", "succeeded"]
 
 
-class Mediator(models.Model):
+class Mediator(ChoiceDisplay, models.Model):
     name = models.CharField(_("full name"), max_length=100)
     team = models.CharField(_("team"), max_length=20, choices=Team.choices)
     organisation = models.CharField(_("organisation"), max_length=100,
@@ -98,7 +99,7 @@ class Specialty(models.Model):
         return self.get_category_display()
 
 
-class MediatorChoice(models.Model):
+class MediatorChoice(ChoiceDisplay, models.Model):
     """A mediator chosen (or assigned) for a case. Replacing one deactivates the row; the row
     itself stays, so the record of who chose whom is never lost."""
 
@@ -129,7 +130,7 @@ class MediatorChoice(models.Model):
         return f"{self.case} · {self.mediator}"
 
 
-class MediationSession(models.Model):
+class MediationSession(ChoiceDisplay, models.Model):
     """One sitting with the parties: when it started and ended, the roster mediators, the other
     people who took part (accounts such as the officer, and named people with their unit), and
     for a back-to-back session (背对背调解) its parts: who was in which room."""

@@ -15,6 +15,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from grids.display import ChoiceDisplay
 from grids.models import CommunityGrid, Street
 
 from ..choices import (
@@ -68,7 +69,7 @@ class CaseQuerySet(models.QuerySet):
                                  | parts[LedgerReason.OVERDUE])
 
 
-class Case(FSMModelMixin, models.Model):
+class Case(ChoiceDisplay, FSMModelMixin, models.Model):
     number = models.CharField(_("case number"), max_length=40, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
@@ -345,7 +346,7 @@ class CaseTeamMember(models.Model):
         return self.name or str(self.user)
 
 
-class Party(models.Model):
+class Party(ChoiceDisplay, models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="parties")
     name = models.CharField(_("full name"), max_length=100)
     role = models.CharField(_("party role"), max_length=20, choices=PartyRole.choices)
@@ -377,7 +378,7 @@ def attachment_path(instance, filename):
     return f"cases/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
 
 
-class Attachment(models.Model):
+class Attachment(ChoiceDisplay, models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("type"), max_length=10, choices=AttachmentKind.choices)
     file = models.FileField(_("file"), upload_to=attachment_path)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from grids.display import ChoiceDisplay
 from grids.models import CommunityGrid, District, PoliceStation, Street
 
 from ..choices import CallDirection, DepartmentKind, MeetingKind, ReferralStatus, Satisfaction, TaskKind
@@ -40,7 +41,7 @@ class Department(models.Model):
         return self.name
 
 
-class Referral(models.Model):
+class Referral(ChoiceDisplay, models.Model):
     """提级化解: a case sent to a department, signed for, handled (with feedback) or returned."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="referrals")
@@ -93,7 +94,7 @@ class CallQuerySet(models.QuerySet):
                            | models.Q(answered_at__gt=models.F("respond_by")))
 
 
-class Call(models.Model):
+class Call(ChoiceDisplay, models.Model):
     """网格有呼、民警有应 / 民警有呼、网格有应: a call for help across grid and police, on a case
     or as a free event in a grid, with a response deadline."""
 
@@ -138,7 +139,7 @@ class Call(models.Model):
         return int((self.answered_at - self.created_at).total_seconds() // 60)
 
 
-class Meeting(models.Model):
+class Meeting(ChoiceDisplay, models.Model):
     """A meeting on cases: the street's 联席会议 (its agenda: the difficult cases in scope, as the
     leaders choose them) or a handler's 协调会 on one or a few cases, with people without accounts."""
 
@@ -194,7 +195,7 @@ class MeetingItem(models.Model):
         constraints = [models.UniqueConstraint(fields=["meeting", "case"], name="meetingitem_unique")]
 
 
-class Task(models.Model):
+class Task(ChoiceDisplay, models.Model):
     """Work with a deadline on a handler's work bench: a leader's supervision instruction (督办)
     or a joint meeting's decision."""
 
@@ -228,7 +229,7 @@ class Task(models.Model):
         return self.done_at is None and self.deadline < timezone.localdate()
 
 
-class FollowUp(models.Model):
+class FollowUp(ChoiceDisplay, models.Model):
     """回访: scheduled when a case resolves; a case closes only after a fulfilled follow-up."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="follow_ups")

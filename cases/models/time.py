@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from grids.display import ChoiceDisplay
 from grids.reference import kept
 
 from ..choices import NoticeKind
@@ -62,7 +63,7 @@ class WarningSettings(models.Model):
         return kept("warning-settings", lambda: cls.objects.order_by("pk").first() or cls())
 
 
-class Notification(models.Model):
+class Notification(ChoiceDisplay, models.Model):
     """One notice for one recipient. `key` makes sending idempotent: a periodic check that runs
     twice, or on two workers at once, creates it once."""
 
