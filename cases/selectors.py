@@ -2,7 +2,7 @@
 of queries, whatever the number of cases, parties or events."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet, ObjectDoesNotExist
@@ -38,10 +38,18 @@ def case_list(user):
 def handlers_for(case: Case) -> list[tuple]:
     """Who can be lead handler or on the joint team: the grid's workers and the police of the
     police grids covering it, as (user, TeamRole). One query (both kinds of place together)."""
+    return _handlers(case, bundle.load(_handler_lists(case)))
+
+
+def _handler_lists(case: Case) -> dict:
     police_grids = PoliceGrid.objects.filter(links__community_grid_id=case.grid_id).values("id")  # subquery
-    rows = bundle.load({"workers": worker_rows([case.grid_id]), "police": police_rows(police_grids)})
-    people = [(u, TeamRole.GRID_WORKER) for u in workers_by_grid(rows["workers"]).get(case.grid_id, [])]
-    for users in police_by_grid(rows["police"]).values():
+    return {"handler_workers": worker_rows([case.grid_id]), "handler_police": police_rows(police_grids)}
+
+
+def _handlers(case: Case, rows: dict) -> list[tuple]:
+    """handlers_for from the rows of _handler_lists."""
+    people = [(u, TeamRole.GRID_WORKER) for u in workers_by_grid(rows["handler_workers"]).get(case.grid_id, [])]
+    for users in police_by_grid(rows["handler_police"]).values():
         for user in users:
             people.append((user, TeamRole.AUXILIARY if user.police_role == Role.AUXILIARY else TeamRole.POLICE))
     seen, unique = set(), []
@@ -228,13 +236,15 @@ class CaseLists:
     sessions: list        # see _sessions
     events: list          # the timeline's events with their actors, oldest first
     linked: list          # the linked cases the user may see, each with `link_note` (cases/links.py)
+    handlers: list = field(default_factory=list)  # handlers_for(case), when asked for
 
 
-def case_lists(user, case) -> CaseLists:
+def case_lists(user, case, *, handlers=False) -> CaseLists:
     """What the case page lists, in one query whatever their number (cases/bundle.py). The
     user's departments as a contact account are read with them (permissions.contact_department_ids
-    asks for them for each referral)."""
+    asks for them for each referral); with `handlers`, the grid's people too (handlers_for)."""
     rows = bundle.load({
+        **(_handler_lists(case) if handlers else {}),
         **_record_lists(case),
         "referrals": case.referrals.select_related("department", "contact", "sent_by"),
         "tasks": case.tasks.select_related("assignee", "issued_by"),
@@ -249,6 +259,7 @@ def case_lists(user, case) -> CaseLists:
         parties=rows["parties"], attachments=rows["attachments"], team=rows["team"],
         referrals=rows["referrals"], tasks=rows["tasks"], calls=rows["calls"], follow_ups=rows["follow_ups"],
         choices=rows["choices"], sessions=_sessions(rows), events=rows["events"], linked=rows["linked"],
+        handlers=_handlers(case, rows) if handlers else [],
     )
 
 

@@ -209,12 +209,13 @@ def _detail_context(request, case, *, bound_action=None, bound_form=None, reveal
     """The case page's context: everything it lists read in one query (selectors.case_lists),
     the grid's people in one more when a form offers them."""
     user = request.user
-    lists = selectors.case_lists(user, case)
-    Warnings().mark([case])
     caps = permissions.capabilities(user, case)
     actions = permissions.transitions_for(user, case)
-    # the grid's people: offered as lead handler (triage) and as who is to act on a 督办
-    handlers = selectors.handlers_for(case) if "triage" in actions or "supervise" in caps else ()
+    # the grid's people, read with the lists: offered as lead handler (triage) and as who is to
+    # act on a 督办
+    lists = selectors.case_lists(user, case, handlers="triage" in actions or "supervise" in caps)
+    handlers = lists.handlers
+    Warnings().mark([case])
     forms = []
     for action in actions:
         if action == bound_action and bound_form is not None:

@@ -48,16 +48,16 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 # follow-up visit, a call, a linked case), all included: the session and the user with the
 # bell's unread count (cases.backends), the scope with the case grants (grids.access.also_read:
 # two queries for those placed on places, one for mediators, contacts and administrators), the
-# case, then everything it lists in one query (selectors.case_lists: cases/bundle.py), and for
-# those offered the grid's people (a 督办 or the triage form: leaders, administrators) one more
-# (selectors.handlers_for). The navigation's streets, the warning thresholds, the calendar and
-# the referral form's departments and contacts are kept per process (grids/reference.py).
-DETAIL_CAP = {"worker1": 6, "officer1": 6, "stationlead": 7, "streetlead": 7, "mediator1": 5,
-              CONTACT: 5, "admin": 6}
+# case, then everything it lists in one query (selectors.case_lists: cases/bundle.py), with the
+# grid's people for those offered them (a 督办 or the triage form: leaders, administrators).
+# The navigation's streets, the warning thresholds, the calendar and the referral form's
+# departments and contacts are kept per process (grids/reference.py).
+DETAIL_CAP = {"worker1": 6, "officer1": 6, "stationlead": 6, "streetlead": 6, "mediator1": 5,
+              CONTACT: 5, "admin": 5}
 # A station leader's page of a case without sessions, referrals, tasks or calls, by its state:
 # the grid's people for a 督办, which the triage form of a reported case's page offers too (its
-# lead handler and team lists drawn from them, not read again).
-DETAIL_BARE = {"reported": 7, "mediating": 7, "escalated": 7}
+# lead handler and team lists drawn from them, read with the page's other lists).
+DETAIL_BARE = {"reported": 6, "mediating": 6, "escalated": 6}
 # The same for the work bench, with cases in every section: no count over the visible cases.
 WORKBENCH_CAP = {"worker1": 9, "officer1": 9, "stationlead": 10, "streetlead": 10, "mediator1": 6,
                  CONTACT: 7, "admin": 9}
