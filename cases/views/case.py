@@ -207,7 +207,7 @@ def kept_input(form) -> list[tuple[str, str]]:
 def _detail_context(request, case, *, bound_action=None, bound_form=None, revealed_ids=(),
                     bound_forms=None, kept=None):
     """The case page's context: everything it lists read in one query (selectors.case_lists),
-    the grid's people in one more when a form offers them."""
+    the grid's people with them when a form offers them."""
     user = request.user
     caps = permissions.capabilities(user, case)
     actions = permissions.transitions_for(user, case)
