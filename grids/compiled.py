@@ -12,8 +12,9 @@ When a marker does not come back as exactly one parameter of its own — a list 
 placeholder per id (SQLite's `__in`), or a value turned into something else on its way — the
 queryset is built and compiled on each call instead, so the rows are always the ORM's. Rows come
 back as the database driver returns them (tuples, without the fields' converters): for ids and
-text (values_list), which need none. `shape` names what else changes the SQL (which UNION arms a
-call includes): one compiled statement is kept per (database, shape).
+text (values_list), which need none. One compiled statement is kept per database, set of
+arguments given (their names and kinds: `build` may add a UNION arm per argument) and `shape`,
+which names anything else the SQL depends on.
 """
 
 from django.core.exceptions import EmptyResultSet
