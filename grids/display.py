@@ -2,7 +2,7 @@
 
 Django's own builds a dictionary of every choice of the field on each call, hashing every label
 on the way, and hashing a translated label translates it: a case's category (a dozen choices)
-cost a dozen gettext calls, and a list of 25 cases showing category and state a thousand of
+cost a dozen gettext calls, and a list of 25 cases showing category and state some 650 of
 them, a fifth of the rows' rendering. With the mixin a model keeps, per field, {value: label}
 made once from its choices; the labels stay lazy, so each call still answers in the reader's
 language, translating the one label it returns. Fields whose choices are computed (a callable)
