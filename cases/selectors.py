@@ -3,6 +3,7 @@ of queries, whatever the number of cases, parties or events."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet, ObjectDoesNotExist
@@ -239,11 +240,11 @@ class CaseLists:
     handlers: list = field(default_factory=list)  # handlers_for(case), when asked for
 
 
-def case_lists(user, case, *, handlers=False) -> CaseLists:
-    """What the case page lists, in one query whatever their number (cases/bundle.py). The
-    user's departments as a contact account are read with them (permissions.contact_department_ids
-    asks for them for each referral); with `handlers`, the grid's people too (handlers_for)."""
-    rows = bundle.load({
+def _page_lists(*, case, grid, user, handlers) -> dict:
+    """The case page's lists that follow from ids alone (see case_lists): `case` and `user` an
+    unsaved instance with that primary key, which their related managers filter by."""
+    case, user = Case(pk=case, grid_id=grid), get_user_model()(pk=user)
+    return {
         **(_handler_lists(case) if handlers else {}),
         **_record_lists(case),
         "referrals": case.referrals.select_related("department", "contact", "sent_by"),
@@ -251,9 +252,22 @@ def case_lists(user, case, *, handlers=False) -> CaseLists:
         "calls": case.calls.select_related("grid__community", "caller", "answered_by"),
         "follow_ups": case.follow_ups.select_related("done_by"),
         "choices": case.mediator_choices.filter(active=True).select_related("mediator", "party"),
-        "linked": links.linked_cases(user, case),
         "contact_departments": permissions.contact_departments(user),
-    }, known=[case])
+    }
+
+
+# Built and compiled once per process (bundle.Prepared), with and without the grid's people.
+_PAGE_LISTS = {with_handlers: bundle.Prepared(Case, partial(_page_lists, handlers=with_handlers))
+               for with_handlers in (False, True)}
+
+
+def case_lists(user, case, *, handlers=False) -> CaseLists:
+    """What the case page lists, in one query whatever their number (cases/bundle.py; built
+    from the case's, its grid's and the user's ids, compiled once: `_page_lists`). The user's
+    departments as a contact account are read with them (permissions.contact_department_ids
+    asks for them for each referral); with `handlers`, the grid's people too (handlers_for)."""
+    rows = _PAGE_LISTS[handlers].load(case=case.pk, grid=case.grid_id, user=user.pk, known=[case],
+                                      extra={"linked": links.linked_cases(user, case)})
     permissions.contact_department_ids(user, loaded=rows["contact_departments"])
     return CaseLists(
         parties=rows["parties"], attachments=rows["attachments"], team=rows["team"],

@@ -56,7 +56,7 @@ class Compiled:
                 return []
         else:
             sql, slots = statement
-            params = [_id_or_ids(args[p.name]) if isinstance(p, _Slot) else p for p in slots]
+            params = filled(slots, args)
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
@@ -64,26 +64,41 @@ class Compiled:
     def _compile(self, using: str, args: dict):
         """(SQL, parameters with a _Slot where each argument goes), or None when the markers do
         not come back one parameter each (see the module's docstring)."""
-        markers, names = {}, {}
-        for number, (name, value) in enumerate(sorted(args.items())):
-            mark = _MARK - number
-            markers[name] = [mark] if _is_list(value) else mark
-            names[mark] = name
+        markers = marked(args)
         sql, params = self.build(**markers).query.get_compiler(using).as_sql()
-        slots = []
-        for param in params:
-            if isinstance(param, list) and len(param) == 1 and param[0] in names:
-                name = names[param[0]]
-                if not isinstance(markers[name], list):
-                    return None
-                slots.append(_Slot(name))
-            elif isinstance(param, int) and param in names:
-                name = names[param]
-                if isinstance(markers[name], list):  # a list spread over placeholders
-                    return None
-                slots.append(_Slot(name))
-            elif str(_MARK)[:12] in repr(param):  # a marker inside another value
+        slots = slotted(params, markers)
+        return None if slots is None else (sql, slots)
+
+
+def marked(args: dict) -> dict:
+    """{name: the marker standing in for it}: an int, or a list of one int for a list."""
+    return {name: [_MARK - number] if _is_list(value) else _MARK - number
+            for number, (name, value) in enumerate(sorted(args.items()))}
+
+
+def slotted(params, markers: dict) -> list | None:
+    """The parameters of SQL compiled with `markers` (marked), with a _Slot where each marker
+    came back as a parameter of its own; None when one did not (see the module's docstring)."""
+    names = {(value[0] if isinstance(value, list) else value): name for name, value in markers.items()}
+    slots = []
+    for param in params:
+        if isinstance(param, list) and len(param) == 1 and param[0] in names:
+            name = names[param[0]]
+            if not isinstance(markers[name], list):
                 return None
-            else:
-                slots.append(param)
-        return sql, slots
+            slots.append(_Slot(name))
+        elif isinstance(param, int) and not isinstance(param, bool) and param in names:
+            name = names[param]
+            if isinstance(markers[name], list):  # a list spread over placeholders
+                return None
+            slots.append(_Slot(name))
+        elif str(_MARK)[:12] in repr(param):  # a marker inside another value
+            return None
+        else:
+            slots.append(param)
+    return slots
+
+
+def filled(slots: list, args: dict) -> list:
+    """The parameters of `slotted`, each _Slot replaced by its argument's id (or ids)."""
+    return [_id_or_ids(args[p.name]) if isinstance(p, _Slot) else p for p in slots]

@@ -12,7 +12,7 @@ from django.db.models.functions import Concat
 from django.test.utils import CaptureQueriesContext
 
 from cases import bundle
-from cases.models import Attachment, CaseEvent, FollowUp, PersonalDataDisclosure, Referral
+from cases.models import Attachment, Case, CaseEvent, FollowUp, PersonalDataDisclosure, Referral
 from mediators.models import Mediator
 from tests.factories import a_department, case_in_state, make_case
 
@@ -211,3 +211,74 @@ def test_lists_that_differ_only_in_what_they_bring_along_are_different_shapes(wo
     (titled,) = bundle.load({"cases": only_case.annotate(label=Concat("title", Value("!")))})["cases"]
     (numbered,) = bundle.load({"cases": only_case.annotate(label=Concat("number", Value("!")))})["cases"]
     assert (titled.label, numbered.label) == (f"{case.title}!", f"{case.number}!")
+
+
+# --- bundle.Prepared: lists built from ids, built and compiled once ---------------------------
+
+
+def _by_ids(calls):
+    """A build of three lists from a case's id (an unsaved Case with that key, as the case page's)."""
+
+    def build(*, case):
+        calls.append(case)
+        of = Case(pk=case)
+        return {"parties": of.parties.all(), "events": of.events.select_related("actor").order_by("at", "id"),
+                "open_follow_ups": of.follow_ups.filter(done_at__isnull=True)}
+    return build
+
+
+def test_prepared_lists_are_built_once_and_give_each_cases_own_rows(world, case):
+    other = case_in_state("triaged", grid=world.grid2, actor=world.officer2)
+    FollowUp.objects.create(case=other, due_on=datetime(2026, 3, 12).date())
+    calls = []
+    prepared = bundle.Prepared(type(case), _by_ids(calls))
+    for each in (case, other, case):
+        with CaptureQueriesContext(connection) as queries:
+            loaded = prepared.load(case=each.pk, known=[each])
+        assert len(queries) == 1
+        expected = {"parties": each.parties.all(), "events": each.events.select_related("actor").order_by("at", "id"),
+                    "open_follow_ups": each.follow_ups.filter(done_at__isnull=True)}
+        for name, queryset in expected.items():
+            orm = list(queryset)
+            assert [row.pk for row in loaded[name]] == [row.pk for row in orm], name
+            for got, want in zip(loaded[name], orm, strict=True):
+                assert_same(got, want)
+        assert all(event.case is each for event in loaded["events"])
+    assert loaded["parties"] and len(calls) == 1 and calls[0] < 0  # built once, with a marker
+
+
+def test_prepared_lists_take_extra_lists_built_by_the_caller_in_the_same_query(world, case):
+    calls = []
+    prepared = bundle.Prepared(type(case), _by_ids(calls))
+    for title in ("另一件 1", "另一件 2"):
+        make_case(grid=world.grid1, actor=world.officer1, title=title)
+    for prefix in ("另一件", "另一件 2"):
+        extra = type(case).objects.filter(title__startswith=prefix).order_by("title")
+        with CaptureQueriesContext(connection) as queries:
+            loaded = prepared.load(case=case.pk, extra={"others": extra})
+        assert len(queries) == 1
+        assert [c.title for c in loaded["others"]] == list(extra.values_list("title", flat=True))
+        assert [p.pk for p in loaded["parties"]] == [p.pk for p in case.parties.all()]
+    assert len(calls) == 1  # the extra list's own parameter changed, not its shape
+    loaded = prepared.load(case=case.pk, extra={"others": type(case).objects.none()})
+    assert loaded["others"] == [] and len(loaded["parties"]) == 2 and len(calls) == 2  # another shape
+    with pytest.raises(ValueError):
+        prepared.load(case=case.pk, extra={"parties": case.parties.all()})
+
+
+def test_prepared_lists_whose_id_is_not_a_parameter_of_its_own_are_built_each_time(world, case):
+    # the id turned into text: no marker among the parameters, so nothing is kept to run again
+    calls = []
+
+    def build(*, case):
+        calls.append(case)
+        return {"cases": Case.objects.filter(number__endswith=str(case))}
+
+    prepared = bundle.Prepared(type(case), build)
+    numbered = make_case(grid=world.grid1, actor=world.officer1, title="号码")
+    suffix = int(numbered.number[-3:])
+    loaded = prepared.load(case=suffix)
+    assert numbered.pk in [c.pk for c in loaded["cases"]]
+    assert all(c.number.endswith(str(suffix)) for c in loaded["cases"])
+    prepared.load(case=suffix)
+    assert calls[1:] == [suffix, suffix]  # after the marker's one, built with the real id each call
