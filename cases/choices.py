@@ -59,6 +59,9 @@ OPEN_STATES = (State.REPORTED, State.TRIAGED, State.MEDIATING, State.ESCALATED, 
                State.DISTRICT)
 # the station and street (or, above them, the district centre) have taken it up
 TAKEN_UP_STATES = (State.ESCALATED, State.REFERRED, State.DISTRICT)
+# The colour of each state's badge on every page (Bootstrap's text-bg-*); any other, grey.
+STATE_BADGES = {State.REPORTED: "text-bg-warning", State.TRIAGED: "text-bg-info", State.MEDIATING: "text-bg-primary",
+                State.ESCALATED: "text-bg-danger", State.REFERRED: "text-bg-dark", State.RESOLVED: "text-bg-success"}
 
 
 class LedgerReason(models.TextChoices):

@@ -20,6 +20,7 @@ from grids.models import CommunityGrid, Street
 
 from ..choices import (
     OPEN_STATES,
+    STATE_BADGES,
     TAKEN_UP_STATES,
     AttachmentKind,
     Category,
@@ -190,6 +191,11 @@ class Case(ChoiceDisplay, FSMModelMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def state_badge(self) -> str:
+        """The CSS class of the state's badge (choices.STATE_BADGES)."""
+        return STATE_BADGES.get(self.state, "text-bg-secondary")
 
     @property
     def is_overdue(self) -> bool:

@@ -121,3 +121,17 @@ def test_a_garbage_page_number_does_not_fail(client, world, cases):
     assert client.get(f"{URL}?page=abc").status_code == 200
     assert client.get(f"{URL}?page=999").status_code == 200
     assert client.get(f"{URL}?reported_from=not-a-date").status_code == 200
+
+
+def test_each_state_has_its_own_badge_colour_and_any_other_is_grey(client, world, cases):
+    # the colours come from choices.STATE_BADGES: reported amber, triaged cyan
+    act(cases["leak"], "withdraw", world.officer1)
+    client.force_login(world.officer1)
+    html = client.get(URL).content.decode()
+    for case, colour in ((cases["parking"], "text-bg-info"), (cases["leak"], "text-bg-secondary")):
+        row = html[html.index(case.get_absolute_url()):]
+        row = row[:row.index("</a>")]
+        assert f'class="badge rounded-pill {colour}"' in row, case.state
+    client.force_login(world.officer2)
+    html = client.get(URL).content.decode()
+    assert 'class="badge rounded-pill text-bg-warning"' in html  # the other grid's reported case
