@@ -13,9 +13,9 @@ requests, one request is counted (queries with CaptureQueriesContext, response s
 `--repeat` timed ones give p50 and p95 (nearest rank).
 
 Beside each page, where one exists:
-- the floor: a view that runs ONE hand-written SQL query (connection.cursor) selecting the same
-  page of rows for the user's scope (the scope's grid ids computed once, beforehand — as a warm
-  scope cache would) and renders them with a minimal template string; it is served through the
+- the floor: a view that runs ONE hand-written SQL query (prepared, as the app's own hot
+  statements are: grids.compiled.fetch_all) selecting the same page of rows for the user's scope
+  (the scope's grid ids computed once, beforehand — as a warm scope cache would) and renders them with a minimal template string; it is served through the
   same middleware (session and user included), so "×floor" is what the page costs beyond the
   least any page of this app costs. List floors select the rows only (no count for the pager).
 - the admin: Django's admin changelist (/admin/cases/case/) as bench_admin on the same filter
@@ -111,6 +111,7 @@ from cases import permissions  # noqa: E402
 from cases.choices import OPEN_STATES, TAKEN_UP_STATES, Risk  # noqa: E402
 from cases.models import Case, CaseEvent, Party, PersonalDataDisclosure  # noqa: E402
 from grids import access  # noqa: E402
+from grids.compiled import fetch_all  # noqa: E402
 from grids.models import Community, CommunityGrid, District, Street  # noqa: E402
 from stats.models import CaseFact  # noqa: E402
 
@@ -315,9 +316,7 @@ def floor_dashboard(subject: Subject):
 
 def floor_view(request, token):
     sql, params, template = FLOORS[token]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = fetch_all(connection.alias, sql, params)  # prepared, as the app's hot statements are
     return HttpResponse(template.render(Context({"rows": rows})))
 
 

@@ -33,12 +33,13 @@ from collections.abc import Iterable
 from datetime import UTC
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, models, router
+from django.db import models, router
 from django.db.models import Expression, F, Func, IntegerField, QuerySet, TextField, Window
 from django.db.models.functions import JSONObject, RowNumber
 from django.utils.dateparse import parse_date, parse_datetime
 
 from grids import compiled
+from grids.compiled import fetch_all
 
 PART, POSITION, ROW = "bundle_part", "bundle_position", "bundle_row"
 
@@ -73,9 +74,7 @@ def load(lists: dict[str, QuerySet], *, known: Iterable[models.Model] = ()) -> d
 def _run(db: str, sql: str, params, querysets: list, names: list, known) -> dict[str, list]:
     """Run the union and turn its rows back into each list's instances."""
     result = {name: [] for name in names}
-    with connections[db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = fetch_all(db, sql, params)
     for number, _position, row in sorted(rows, key=lambda r: (r[0], r[1])):
         queryset = querysets[number]
         row = json.loads(row) if isinstance(row, str) else row  # PostgreSQL's driver gives text too

@@ -7,13 +7,13 @@ from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet, ObjectDoesNotExist
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids import access
+from grids.compiled import fetch_all
 from grids.models import PoliceGrid
 from grids.roles import Role
 from grids.selectors import leaders_over_grid, police_by_grid, police_rows, worker_rows, workers_by_grid
@@ -367,9 +367,8 @@ def _first_ids(parts: list[tuple[str, object]], limit: int) -> list[tuple[str, i
         params += part_params
     if not selects:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(selects), params)
-        return [(parts[number][0], case_id) for number, case_id in cursor.fetchall()]
+    rows = fetch_all(Case.objects.db, " UNION ALL ".join(selects), params)
+    return [(parts[number][0], case_id) for number, case_id in rows]
 
 
 def workbench(user) -> list[Section]:

@@ -138,6 +138,9 @@ def database(url: str) -> dict:
         # Behind pgbouncer in transaction pooling mode (README, "Scaling out"): no cursors
         # that outlive a transaction.
         conf["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
+        # The app's hot statements are prepared (grids/compiled.py fetch_all); DB_PREPARE=0 behind
+        # a pgbouncer without prepared statement support (before 1.21).
+        conf["PREPARED_STATEMENTS"] = env_bool("DB_PREPARE", True)
         if env_bool("DB_POOL", True):
             conf["OPTIONS"]["pool"] = {
                 "min_size": env_int("DB_POOL_MIN", 2),

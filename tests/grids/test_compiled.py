@@ -91,3 +91,54 @@ def test_the_scope_of_every_demo_account_is_what_the_orm_reads(world):
                                                               if kind == access._GROUP}
         assert {(name, pk) for name, pks in held.items() for pk in pks} == {
             (name, pk) for kind, name, pk in rows if kind == access._PLACE}
+
+
+# --- fetch_all: the app's hot statements, prepared on PostgreSQL ------------------------------
+
+
+def prepared_statements() -> dict[str, tuple[int, int]]:
+    """{statement text: (generic plans, custom plans)} of this connection."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        return {statement: (generic, custom) for statement, generic, custom in cursor.fetchall()}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_a_hot_statement_is_prepared_once_and_planned_generically_after_five_runs(world, cases):
+    def ours():
+        return {text: plans for text, plans in prepared_statements().items() if '"cases_case"."title"' in text}
+
+    query = Compiled(Case, by_grids)
+    query.rows(grids=[world.grid1.pk], creator=world.worker1.pk)
+    (before,) = ours().values()  # (an earlier test on this connection may have run it already)
+    for _ in range(8):  # PostgreSQL plans the first five runs for their parameters, then compares
+        assert query.rows(grids=[world.grid1.pk], creator=world.worker1.pk) == orm(
+            grids=[world.grid1.pk], creator=world.worker1.pk)
+    assert query.rows(grids=[world.grid2.pk], creator=world.worker1.pk) == orm(
+        grids=[world.grid2.pk], creator=world.worker1.pk)  # other ids, the same statement
+    ((generic, custom),) = ours().values()
+    assert generic + custom == sum(before) + 9
+    assert custom <= 5 and generic >= 4  # planned at most five times in all, not on every run
+    list(Case.objects.filter(title="未准备").values_list("id"))  # Django's own queries: never prepared,
+    assert not [text for text in prepared_statements() if "未准备" in text or "title\" = $1" in text]
+    assert connection.connection.prepare_threshold is None  # nor even counted for it
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_without_db_prepare_nothing_is_prepared(world, cases, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "PREPARED_STATEMENTS", False)  # as with DB_PREPARE=0
+    query = Compiled(Case, by_grids)
+    for _ in range(6):
+        assert query.rows(grids=[world.grid1.pk], creator=world.worker1.pk) == orm(
+            grids=[world.grid1.pk], creator=world.worker1.pk)
+    assert not [text for text in prepared_statements() if '"cases_case"."title"' in text]
+
+
+def test_the_app_prepares_its_statements_unless_told_not_to(monkeypatch):
+    from config.settings import database
+
+    url = "postgres://postgres@127.0.0.1:5432/fengqiao"
+    assert database(url)["PREPARED_STATEMENTS"] is True
+    monkeypatch.setenv("DB_PREPARE", "0")
+    assert database(url)["PREPARED_STATEMENTS"] is False
+    assert "PREPARED_STATEMENTS" not in database("sqlite:///x.sqlite3")
