@@ -9,7 +9,8 @@ last page is reached. Templates: `includes/pagination.html`, `paginator.capped`.
 A page's rows are fetched by a deferred join: the ids of the page first (a subquery the database
 answers from an index on the filter and the order, without reading the rows it skips), then
 those rows with what the list shows. A leader's list at ten million cases otherwise reads every
-row of the street (thousands) to sort them and keep 25.
+row of the street (thousands) to sort them and keep 25. Both the count and the rows are prepared
+statements on PostgreSQL (grids/compiled.py `prepared`): planned once per connection.
 """
 
 import math
@@ -21,6 +22,8 @@ from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable
 from django.utils.functional import cached_property
+
+from grids.compiled import prepared
 
 COUNT_CAP = 10_000
 
@@ -55,7 +58,8 @@ class CappedPaginator(Paginator):
     def count(self):
         if not self.counted:
             return 0  # learnt from the page (page() sets it)
-        found = self.object_list.order_by()[: self.cap + 1].count()
+        with prepared(self.object_list.db):
+            found = self.object_list.order_by()[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
 
@@ -113,7 +117,8 @@ class CappedPaginator(Paginator):
         page.query.select_related = rows.query.select_related
         page.query.deferred_loading = rows.query.deferred_loading
         page._prefetch_related_lookups = rows._prefetch_related_lookups
-        return list(page.order_by(*(rows.query.order_by or rows.model._meta.ordering)))
+        with prepared(page.db):  # a list every user opens: planned once per connection
+            return list(page.order_by(*(rows.query.order_by or rows.model._meta.ordering)))
 
 
 def first_ids(queryset, limit: int, *, grid_field: str, grid_ids, extra_ids=()) -> tuple[str, list]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids import access
-from grids.compiled import fetch_all
+from grids.compiled import fetch_all, prepared
 from grids.models import PoliceGrid
 from grids.roles import Role
 from grids.selectors import leaders_over_grid, police_by_grid, police_rows, worker_rows, workers_by_grid
@@ -136,7 +136,8 @@ def case_detail(user, pk, *, prefetch=True):
     if prefetch:
         cases = cases.prefetch_related(
             "parties", "attachments", Prefetch("team", queryset=CaseTeamMember.objects.select_related("user")))
-    return cases.get(pk=pk)
+    with prepared(cases.db):  # every case view reads it: planned once per connection
+        return cases.get(pk=pk)
 
 
 def case_timeline(case, events=None) -> list[timeline.EventView]:
@@ -404,7 +405,8 @@ def workbench(user) -> list[Section]:
         ("recent", in_grids(Case.objects.order_by("-updated_at", "-id"), scope.community_grid_ids, grants)),
     ]
     ids = _first_ids(parts, WORKBENCH_ROWS)
-    cases = Case.objects.select_related(*LIST_RELATED).in_bulk({case_id for _key, case_id in ids})
+    with prepared(Case.objects.db):
+        cases = Case.objects.select_related(*LIST_RELATED).in_bulk({case_id for _key, case_id in ids})
     sections = []
     for key, _part in parts:
         rows = [cases[case_id] for part, case_id in ids if part == key]
@@ -564,10 +566,11 @@ def workbench_loop(user) -> dict:
                                              case__in=permissions.led_cases(user))
                      .select_related("case", "department", "sent_by"))
     loop = {}
-    for key, queryset in (("approvals", approvals.order_by("sent_at", "id")),
-                          ("referrals", referrals.order_by("deadline", "id")),
-                          ("tasks", tasks.order_by("deadline", "id")),
-                          ("calls", calls.order_by("respond_by", "id")),
-                          ("follow_ups", follow_ups.order_by("due_on", "id"))):
-        loop[key], loop[f"{key}_more"] = first_rows(queryset)  # none() costs no query
+    with prepared(Case.objects.db):  # each planned once per connection, not on every work bench
+        for key, queryset in (("approvals", approvals.order_by("sent_at", "id")),
+                              ("referrals", referrals.order_by("deadline", "id")),
+                              ("tasks", tasks.order_by("deadline", "id")),
+                              ("calls", calls.order_by("respond_by", "id")),
+                              ("follow_ups", follow_ups.order_by("due_on", "id"))):
+            loop[key], loop[f"{key}_more"] = first_rows(queryset)  # none() costs no query
     return loop

@@ -20,6 +20,8 @@ which names anything else the SQL depends on.
 PostgreSQL, so that they are planned once per connection rather than on every request.
 """
 
+from contextlib import contextmanager
+
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.backends.postgresql.base import ServerBindingCursor
@@ -106,6 +108,28 @@ def filled(slots: list, args: dict) -> list:
     return [_id_or_ids(args[p.name]) if isinstance(p, _Slot) else p for p in slots]
 
 
+def _preparing(connection) -> bool:
+    return connection.vendor == "postgresql" and bool(connection.settings_dict.get("PREPARED_STATEMENTS"))
+
+
+@contextmanager
+def prepared(using: str):
+    """Django's queries inside run as prepared statements, for fetch_all's reasons: a few hot
+    ORM queries of the pages every user opens (a case, a work bench's lists)."""
+    connection = connections[using]
+    if not _preparing(connection):
+        yield
+        return
+    connection.ensure_connection()
+    psycopg_connection = connection.connection
+    factory = psycopg_connection.cursor_factory
+    psycopg_connection.cursor_factory, psycopg_connection.prepare_threshold = _PreparingCursor, 0
+    try:
+        yield
+    finally:  # see fetch_all for the threshold
+        psycopg_connection.cursor_factory, psycopg_connection.prepare_threshold = factory, None
+
+
 def fetch_all(using: str, sql: str, params) -> list[tuple]:
     """The rows of one of the app's own hot statements: a case page's lists (cases/bundle.py),
     a user's scope (`Compiled` above), a work bench's first rows (cases/selectors.py).
@@ -119,7 +143,7 @@ def fetch_all(using: str, sql: str, params) -> list[tuple]:
     SQLite: Django's own cursor, which binds parameters on the client and never prepares. Either
     way through Django's cursor wrapper: counted, logged, and seen by execute wrappers."""
     connection = connections[using]
-    if connection.vendor != "postgresql" or not connection.settings_dict.get("PREPARED_STATEMENTS"):
+    if not _preparing(connection):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()

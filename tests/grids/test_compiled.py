@@ -142,3 +142,20 @@ def test_the_app_prepares_its_statements_unless_told_not_to(monkeypatch):
     monkeypatch.setenv("DB_PREPARE", "0")
     assert database(url)["PREPARED_STATEMENTS"] is False
     assert "PREPARED_STATEMENTS" not in database("sqlite:///x.sqlite3")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_django_queries_inside_prepared_are_prepared_and_only_those(world, cases):
+    from grids.compiled import prepared
+
+    with prepared(connection.alias):
+        assert not list(Case.objects.filter(title="准备的查询").values_list("id"))
+        assert Case.objects.filter(title="准备的查询").count() == 0
+    assert len([t for t in prepared_statements() if '"cases_case"."title" = $1' in t]) >= 2
+    factory = connection.connection.cursor_factory
+    with pytest.raises(ZeroDivisionError), prepared(connection.alias):
+        1 / 0
+    assert connection.connection.cursor_factory is factory and connection.connection.prepare_threshold is None
+    before = prepared_statements()
+    assert list(Case.objects.filter(number="未准备的查询").values_list("id")) == []  # outside: not prepared
+    assert prepared_statements().keys() == before.keys()
