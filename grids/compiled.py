@@ -122,12 +122,12 @@ def prepared(using: str):
         return
     connection.ensure_connection()
     psycopg_connection = connection.connection
-    factory = psycopg_connection.cursor_factory
+    before = psycopg_connection.cursor_factory, psycopg_connection.prepare_threshold
     psycopg_connection.cursor_factory, psycopg_connection.prepare_threshold = _PreparingCursor, 0
     try:
         yield
-    finally:  # see fetch_all for the threshold
-        psycopg_connection.cursor_factory, psycopg_connection.prepare_threshold = factory, None
+    finally:  # as it was (see fetch_all for the threshold), also when nested
+        psycopg_connection.cursor_factory, psycopg_connection.prepare_threshold = before
 
 
 def fetch_all(using: str, sql: str, params) -> list[tuple]:
@@ -152,14 +152,14 @@ def fetch_all(using: str, sql: str, params) -> list[tuple]:
     # psycopg prepares only while the connection has a threshold, and while it has one it also
     # counts every other query it runs, keeping the last hundred texts (an import's INSERTs are
     # large): so only for the length of this statement
-    psycopg_connection.prepare_threshold = 0
+    threshold, psycopg_connection.prepare_threshold = psycopg_connection.prepare_threshold, 0
     try:
         raw = _PreparingCursor(psycopg_connection)
         with connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw) as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
     finally:
-        psycopg_connection.prepare_threshold = None  # as Django leaves it
+        psycopg_connection.prepare_threshold = threshold  # None, as Django leaves it, but inside `prepared`
 
 
 class _PreparingCursor(ServerBindingCursor):

@@ -153,6 +153,12 @@ def test_django_queries_inside_prepared_are_prepared_and_only_those(world, cases
         assert Case.objects.filter(title="准备的查询").count() == 0
     assert len([t for t in prepared_statements() if '"cases_case"."title" = $1' in t]) >= 2
     factory = connection.connection.cursor_factory
+    with prepared(connection.alias):
+        with prepared(connection.alias):  # nested, and a hot statement inside: still prepared after
+            Compiled(Case, by_grids).rows(grids=[world.grid1.pk], creator=world.worker1.pk)
+        assert connection.connection.prepare_threshold is not None
+        assert not Case.objects.filter(number="仍然准备").exists()
+    assert [t for t in prepared_statements() if '"cases_case"."number" = $' in t]
     with pytest.raises(ZeroDivisionError), prepared(connection.alias):
         1 / 0
     assert connection.connection.cursor_factory is factory and connection.connection.prepare_threshold is None
