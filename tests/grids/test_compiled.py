@@ -104,21 +104,22 @@ def prepared_statements() -> dict[str, tuple[int, int]]:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
-def test_a_hot_statement_is_prepared_once_and_planned_generically_after_five_runs(world, cases):
+def test_a_hot_statement_is_prepared_once_and_run_again_whatever_its_ids(world, cases):
     def ours():
         return {text: plans for text, plans in prepared_statements().items() if '"cases_case"."title"' in text}
 
     query = Compiled(Case, by_grids)
     query.rows(grids=[world.grid1.pk], creator=world.worker1.pk)
     (before,) = ours().values()  # (an earlier test on this connection may have run it already)
-    for _ in range(8):  # PostgreSQL plans the first five runs for their parameters, then compares
+    for _ in range(8):
         assert query.rows(grids=[world.grid1.pk], creator=world.worker1.pk) == orm(
             grids=[world.grid1.pk], creator=world.worker1.pk)
     assert query.rows(grids=[world.grid2.pk], creator=world.worker1.pk) == orm(
         grids=[world.grid2.pk], creator=world.worker1.pk)  # other ids, the same statement
+    # one prepared statement, run nine times more (whether PostgreSQL then keeps a generic plan
+    # or plans each run for its ids is its choice, by its statistics: generic_plans/custom_plans)
     ((generic, custom),) = ours().values()
     assert generic + custom == sum(before) + 9
-    assert custom <= 5 and generic >= 4  # planned at most five times in all, not on every run
     list(Case.objects.filter(title="未准备").values_list("id"))  # Django's own queries: never prepared,
     assert not [text for text in prepared_statements() if "未准备" in text or "title\" = $1" in text]
     assert connection.connection.prepare_threshold is None  # nor even counted for it
