@@ -405,8 +405,9 @@ def workbench(user) -> list[Section]:
         ("recent", in_grids(Case.objects.order_by("-updated_at", "-id"), scope.community_grid_ids, grants)),
     ]
     ids = _first_ids(parts, WORKBENCH_ROWS)
-    with prepared(Case.objects.db):
-        cases = Case.objects.select_related(*LIST_RELATED).in_bulk({case_id for _key, case_id in ids})
+    with prepared(Case.objects.db):  # the ids as one array: one statement, whatever their number
+        cases = {case.pk: case for case in Case.objects.select_related(*LIST_RELATED)
+                 .filter(pk__any=list({case_id for _key, case_id in ids}))} if ids else {}
     sections = []
     for key, _part in parts:
         rows = [cases[case_id] for part, case_id in ids if part == key]
