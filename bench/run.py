@@ -15,9 +15,10 @@ requests, one request is counted (queries with CaptureQueriesContext, response s
 Beside each page, where one exists:
 - the floor: a view that runs ONE hand-written SQL query (prepared, as the app's own hot
   statements are: grids.compiled.fetch_all) selecting the same page of rows for the user's scope
-  (the scope's grid ids computed once, beforehand — as a warm scope cache would) and renders them with a minimal template string; it is served through the
-  same middleware (session and user included), so "×floor" is what the page costs beyond the
-  least any page of this app costs. List floors select the rows only (no count for the pager).
+  (the scope's grid ids computed once, beforehand — as a warm scope cache would) and renders
+  them with a minimal template string; it is served through the same middleware (session and
+  user included), so "×floor" is what the page costs beyond the least any page of this app
+  costs. List floors select the rows only (no count for the pager).
 - the admin: Django's admin changelist (/admin/cases/case/) as bench_admin on the same filter
   (?state__exact=, ?q=; the role's grids as ?grid__in=), the admin change page for the case
   detail, the mediator changelist for the supermarket. The admin searches case number and title

@@ -115,18 +115,21 @@ def _preparing(connection) -> bool:
 @contextmanager
 def prepared(using: str):
     """Django's queries inside run as prepared statements, for fetch_all's reasons: a few hot
-    ORM queries of the pages every user opens (a case, a work bench's lists)."""
+    ORM queries of the pages every user opens (a case, a work bench's lists), and fetch_all's."""
     connection = connections[using]
     if not _preparing(connection):
         yield
         return
     connection.ensure_connection()
     psycopg_connection = connection.connection
+    # psycopg prepares only while the connection has a threshold, and while it has one it also
+    # counts every other query it runs, keeping the last hundred texts (an import's INSERTs are
+    # large): so only for the length of this block
     before = psycopg_connection.cursor_factory, psycopg_connection.prepare_threshold
     psycopg_connection.cursor_factory, psycopg_connection.prepare_threshold = _PreparingCursor, 0
     try:
         yield
-    finally:  # as it was (see fetch_all for the threshold), also when nested
+    finally:  # as it was (None, as Django leaves it), also when nested
         psycopg_connection.cursor_factory, psycopg_connection.prepare_threshold = before
 
 
@@ -142,24 +145,9 @@ def fetch_all(using: str, sql: str, params) -> list[tuple]:
     ones where the generic would cost more. With DB_PREPARE=0 (a pgbouncer before 1.21) and on
     SQLite: Django's own cursor, which binds parameters on the client and never prepares. Either
     way through Django's cursor wrapper: counted, logged, and seen by execute wrappers."""
-    connection = connections[using]
-    if not _preparing(connection):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    connection.ensure_connection()
-    psycopg_connection = connection.connection
-    # psycopg prepares only while the connection has a threshold, and while it has one it also
-    # counts every other query it runs, keeping the last hundred texts (an import's INSERTs are
-    # large): so only for the length of this statement
-    threshold, psycopg_connection.prepare_threshold = psycopg_connection.prepare_threshold, 0
-    try:
-        raw = _PreparingCursor(psycopg_connection)
-        with connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw) as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    finally:
-        psycopg_connection.prepare_threshold = threshold  # None, as Django leaves it, but inside `prepared`
+    with prepared(using), connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 class _PreparingCursor(ServerBindingCursor):
