@@ -78,7 +78,9 @@ def test_the_list_filters_by_colour(client, world):
     page = client.get("/cases/", {"warning": "red"})
     shown = {c.pk for c in page.context["page"].object_list}
     assert red.pk in shown and blue.pk not in shown
-    assert "红色预警" in page.content.decode()
+    assert "红色预警：重大风险" in page.content.decode()  # the badge: its colour and its reason
+    client.post("/i18n/setlang/", {"language": "en", "next": "/cases/"})  # the user's choice
+    assert "Red warning: Major risk" in client.get("/cases/", {"warning": "red"}).content.decode()
 
 
 def test_a_major_risk_case_that_is_also_overdue_gives_both_reasons(world):
