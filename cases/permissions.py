@@ -280,12 +280,26 @@ def calls_to_answer(user):
     """Open calls this user is expected to answer: the other side, on their own grids (and
     leaders for every grid they lead). A fixed number of queries."""
     scope = access.scope_of(user)
+    return calls_to_answer_on() if scope.everything else calls_to_answer_on(**answering_grids(scope))
+
+
+def answering_grids(scope) -> dict[str, frozenset[int]]:
+    """The grids where a scope answers calls: {"led": every call (the grids it leads), each
+    direction: the calls that way (the grids where it holds that direction's answering role)}."""
+    return {"led": scope.grids_where(*LEADERS),
+            **{direction: scope.grids_where(*answerers) for direction, answerers in ANSWERER.items()}}
+
+
+def calls_to_answer_on(led=None, **by_direction):
+    """Open calls expected of whoever answers on these grids (`answering_grids`), or every open
+    call (`led` None: an administrator). Ids only: the work bench compiles it once and runs it
+    with each user's (grids/compiled.py)."""
     calls = Call.objects.filter(answered_at__isnull=True)
-    if scope.everything:
+    if led is None:
         return calls
-    expected = Q(grid_id__any=scope.grids_where(*LEADERS))
-    for direction, answerers in ANSWERER.items():
-        expected |= Q(direction=direction, grid_id__any=scope.grids_where(*answerers))
+    expected = Q(grid_id__any=led)
+    for direction, grids in by_direction.items():
+        expected |= Q(direction=direction, grid_id__any=grids)
     return calls.filter(expected)
 
 
@@ -307,7 +321,12 @@ def led_cases(user):
     scope = access.scope_of(user)
     if scope.everything:
         return Case.objects.all()
-    return Case.objects.filter(grid_id__any=scope.grids_where(*LEADERS))
+    return Case.objects.filter(grid_id__any=led_grids(scope))
+
+
+def led_grids(scope) -> frozenset[int]:
+    """The grids a scope leads (its leaders' roles held there)."""
+    return scope.grids_where(*LEADERS)
 
 
 def visible_meetings(user):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids import access
-from grids.compiled import fetch_all, prepared
+from grids.compiled import Compiled, fetch_all, prepared
 from grids.models import PoliceGrid
 from grids.roles import Role
 from grids.selectors import leaders_over_grid, police_by_grid, police_rows, worker_rows, workers_by_grid
@@ -22,7 +22,7 @@ from . import bundle, links, paging, permissions, timeline
 from .choices import OPEN_STATES, DepartmentKind, ReferralStatus, State, TeamRole, Warning
 from .grants import roles_by_case as grants_of
 from .masking import mask_id_number, mask_phone
-from .models import Case, CaseEvent, CaseTeamMember, FollowUp, Party, Referral, Task
+from .models import Call, Case, CaseEvent, CaseTeamMember, FollowUp, Party, Referral, Task
 from .transitions import LABELS, REGISTRY
 from .warning import Warnings
 
@@ -345,13 +345,6 @@ class Section:
         return len(self.cases)
 
 
-def first_rows(queryset, limit=WORKBENCH_ROWS) -> tuple[list, bool]:
-    """The first `limit` rows and whether there are more, from one LIMIT limit+1 query: a work
-    bench never counts every row (an administrator's scope is the whole province)."""
-    rows = list(queryset[:limit + 1])
-    return rows[:limit], len(rows) > limit
-
-
 def _first_ids(parts: list[tuple[str, object]], limit: int) -> list[tuple[str, int]]:
     """(key, case id) of the first `limit` + 1 rows of each part, in one query: each part (an
     ordered queryset, or a function giving the SQL and parameters of its ids) keeps its own
@@ -539,39 +532,75 @@ def workbench_loop(user) -> dict:
     """What the closing loop puts on a work bench: referrals sent to me as a department contact,
     my tasks (督办, meeting decisions), calls I must answer, follow-up visits due on the grids
     where I may record them. Each its first rows and whether there are more (`<key>_more`), one
-    query each, none for a list the user cannot have."""
-    tasks = Task.objects.filter(assignee=user, done_at__isnull=True).select_related("case", "issued_by")
-    calls = permissions.calls_to_answer(user).select_related("grid__community", "caller", "case")
+    query each, none for a list the user cannot have. Each query is built from ids alone
+    (`_LOOP`), compiled once per process and run with this user's (grids/compiled.py)."""
     scope = access.scope_of(user)
+    everywhere = scope.everything
+    lists = {"tasks": _LOOP["tasks"].objects(assignee=user.pk)}
+    answering = {} if everywhere else permissions.answering_grids(scope)
+    if everywhere or any(answering.values()):  # no query for a user who answers on no grid
+        lists["calls"] = _LOOP["calls"].objects(**answering)
+    visiting = {} if everywhere else {"grids": scope.grids_where(*permissions.ACTIONS["follow_up"].roles)}
+    if everywhere or visiting["grids"]:
+        lists["follow_ups"] = _LOOP["follow_ups"].objects(**visiting)
+    if permissions.has_open_referral_grant(user):  # a department contact: what was sent to me
+        lists["referrals"] = _LOOP["referrals"].objects(contact=user.pk)
+    if permissions.may_lead(user):  # handlers' referrals waiting for my approval
+        lists["approvals"] = _LOOP["approvals"].objects(**({} if everywhere else {"led": permissions.led_grids(scope)}))
+    loop = {}
+    for key in ("approvals", "referrals", "tasks", "calls", "follow_ups"):
+        rows = lists.get(key, [])
+        loop[key], loop[f"{key}_more"] = rows[:WORKBENCH_ROWS], len(rows) > WORKBENCH_ROWS
+    return loop
+
+
+def _first(queryset):
+    return queryset[:WORKBENCH_ROWS + 1]  # one more: whether there are more
+
+
+def _approvals(led=None):
+    """Referrals awaiting approval on the cases of the grids `led` (all for None), only while
+    the case is open: a leader can no longer decide on a case that ended."""
+    referrals = Referral.objects.filter(status=ReferralStatus.AWAITING, case__state__in=OPEN_STATES)
+    if led is not None:
+        referrals = referrals.filter(case__grid_id__any=led)
+    return _first(referrals.select_related("case", "department", "sent_by").order_by("sent_at", "id"))
+
+
+def _referrals(contact):
+    """Referrals sent to the department contact `contact`, on open cases only: a contact's grant
+    ends with the case (cases/loop.py _end_department_grant)."""
+    return _first(Referral.objects.filter(contact_id=contact, status__in=(ReferralStatus.SENT, ReferralStatus.RECEIVED),
+                                          case__state__in=OPEN_STATES)
+                  .select_related("case", "department", "sent_by").order_by("deadline", "id"))
+
+
+def _tasks(assignee):
+    return _first(Task.objects.filter(assignee_id=assignee, done_at__isnull=True)
+                  .select_related("case", "issued_by").order_by("deadline", "id"))
+
+
+def _calls(**grids):
+    """The calls to answer on the grids `permissions.answering_grids` gives (every open call for
+    none: an administrator)."""
+    return _first(permissions.calls_to_answer_on(**grids).select_related("grid__community", "caller", "case")
+                  .order_by("respond_by", "id"))
+
+
+def _follow_ups(grids=None):
+    """The visits due of the cases first due one on the grids `grids` (every grid for None), each
+    grid asked for its first (paging.first_ids) from the case index alone (Case.follow_up_due):
+    not every resolved case's visits read."""
     follow_ups = FollowUp.objects.filter(done_at__isnull=True, case__state=State.RESOLVED).select_related("case")
-    if not scope.everything:
-        # the visits of the cases first due one, each grid asked for its first (paging.first_ids)
-        # from the case index alone (Case.follow_up_due): not every resolved case's visits read
+    if grids is not None:
         awaiting = Case.objects.filter(state=State.RESOLVED, follow_up_due__isnull=False)
         try:
             follow_ups = follow_ups.filter(case_id__in=RawSQL(*paging.first_ids(
-                awaiting.order_by("follow_up_due", "id"), WORKBENCH_ROWS + 1, grid_field="grid_id",
-                grid_ids=scope.grids_where(*permissions.ACTIONS["follow_up"].roles))))
-        except EmptyResultSet:
-            follow_ups = follow_ups.none()
-    referrals = Referral.objects.none()
-    if permissions.has_open_referral_grant(user):  # a department contact: what was sent to me
-        # only on open cases: a contact's grant ends with the case (cases/loop.py _end_department_grant)
-        referrals = (Referral.objects.filter(contact=user, status__in=(ReferralStatus.SENT, ReferralStatus.RECEIVED),
-                                             case__state__in=OPEN_STATES)
-                     .select_related("case", "department", "sent_by"))
-    approvals = Referral.objects.none()
-    if permissions.may_lead(user):  # handlers' referrals waiting for my approval
-        # only while the case is open: a leader can no longer decide on a case that ended
-        approvals = (Referral.objects.filter(status=ReferralStatus.AWAITING, case__state__in=OPEN_STATES,
-                                             case__in=permissions.led_cases(user))
-                     .select_related("case", "department", "sent_by"))
-    loop = {}
-    with prepared(Case.objects.db):  # each planned once per connection, not on every work bench
-        for key, queryset in (("approvals", approvals.order_by("sent_at", "id")),
-                              ("referrals", referrals.order_by("deadline", "id")),
-                              ("tasks", tasks.order_by("deadline", "id")),
-                              ("calls", calls.order_by("respond_by", "id")),
-                              ("follow_ups", follow_ups.order_by("due_on", "id"))):
-            loop[key], loop[f"{key}_more"] = first_rows(queryset)  # none() costs no query
-    return loop
+                awaiting.order_by("follow_up_due", "id"), WORKBENCH_ROWS + 1, grid_field="grid_id", grid_ids=grids)))
+        except EmptyResultSet:  # no grid
+            return follow_ups.none()
+    return _first(follow_ups.order_by("due_on", "id"))
+
+
+_LOOP = {"approvals": Compiled(Referral, _approvals), "referrals": Compiled(Referral, _referrals),
+         "tasks": Compiled(Task, _tasks), "calls": Compiled(Call, _calls), "follow_ups": Compiled(FollowUp, _follow_ups)}

@@ -4,6 +4,7 @@ ORM gives for those ids; where its markers do not come back one parameter each (
 
 import pytest
 from django.db import connection
+from django.db.models import F
 
 from cases.models import Case
 from grids import access
@@ -77,6 +78,59 @@ def test_a_marker_turned_into_text_is_not_taken_for_a_parameter(world, cases):
     assert [row[0] for row in query.rows(serial=1)] == [cases[1].pk]
     assert [row[0] for row in query.rows(serial=11)] == [cases[4].pk]
     assert counted.calls == 3  # the markers' compile, then built on each call
+
+
+# --- objects: model instances, as the ORM makes them ----------------------------------------
+
+
+def cases_with_related(*, grids, creator):
+    return (Case.objects.filter(grid_id__any=grids, created_by_id=creator).select_related("grid__community", "lead_handler")
+            .annotate(doubled=F("id") * 2).order_by("-id")[:4])
+
+
+def fields_of(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def test_objects_are_the_orms_instances_with_their_related_objects(world, cases, django_assert_num_queries):
+    Case.objects.filter(pk=cases[0].pk).update(lead_handler=world.officer1)
+    Case.objects.filter(pk=cases[1].pk).update(lead_handler=None)  # a nullable relation, empty
+    build = Builds(cases_with_related)
+    query = Compiled(Case, build)
+    for grids in ([world.grid1.pk], [world.grid2.pk], [world.grid1.pk, world.grid2.pk], []):
+        ours, theirs = query.objects(grids=grids, creator=world.worker1.pk), list(cases_with_related(
+            grids=grids, creator=world.worker1.pk))
+        assert [fields_of(case) for case in ours] == [fields_of(case) for case in theirs]
+        assert len(ours) == min(4, sum(1 for case in cases if case.grid_id in grids))  # the slice kept
+        with django_assert_num_queries(0):  # the related objects came with the rows
+            assert [(c.grid.name, c.grid.community.name, c.lead_handler and c.lead_handler.username, c.doubled)
+                    for c in ours] == [(c.grid.name, c.grid.community.name,
+                                        c.lead_handler and c.lead_handler.username, c.doubled) for c in theirs]
+        assert all(type(case.reported_at) is type(other.reported_at) and case.reported_at == other.reported_at
+                   for case, other in zip(ours, theirs, strict=True))  # converted as the ORM does
+    assert any(case.lead_handler is None for case in query.objects(grids=[world.grid1.pk], creator=world.worker1.pk))
+    # PostgreSQL: built once (with the markers), then only run; SQLite: the markers' compile,
+    # then built on each of the five calls
+    assert build.calls == (1 if connection.vendor == "postgresql" else 6)
+
+
+def test_objects_of_a_queryset_that_matches_nothing_cost_no_query(world, django_assert_num_queries):
+    query = Compiled(Case, lambda grids: Case.objects.none() if grids else Case.objects.filter(grid_id__any=grids))
+    with django_assert_num_queries(0):
+        assert query.objects(grids=[world.grid1.pk]) == []
+
+
+def test_objects_read_json_as_the_orm_does(world, cases):
+    from cases.models import CaseEvent
+
+    def events(case):
+        return CaseEvent.objects.filter(case_id=case).select_related("case").order_by("id")
+
+    query = Compiled(CaseEvent, events)
+    for case in cases[:2]:
+        ours, theirs = query.objects(case=case.pk), list(events(case.pk))
+        assert ours and [fields_of(event) for event in ours] == [fields_of(event) for event in theirs]
+        assert [event.case.title for event in ours] == [case.title] * len(ours)
 
 
 def test_the_scope_of_every_demo_account_is_what_the_orm_reads(world):
