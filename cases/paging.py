@@ -143,7 +143,7 @@ def first_ids(queryset, limit: int, *, grid_field: str, grid_ids, extra_ids=()) 
     arms = [f'SELECT fq_p.* FROM unnest(%s::bigint[]) AS fq_g(id) CROSS JOIN LATERAL ({sql}) fq_p']
     params = [list(grid_ids), *params]
     if extra_ids:
-        extra_sql, extra_params = queryset.filter(id__in=list(extra_ids)).values_list(*columns)[:limit] \
+        extra_sql, extra_params = queryset.filter(id__any=list(extra_ids)).values_list(*columns)[:limit] \
             .query.sql_with_params()
         arms.append(f"SELECT * FROM ({extra_sql}) fq_e")
         params += extra_params

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids import access
-from grids.compiled import Compiled, fetch_all, prepared
+from grids.compiled import Compiled, prepared
 from grids.models import PoliceGrid
 from grids.roles import Role
 from grids.selectors import leaders_over_grid, police_by_grid, police_rows, worker_rows, workers_by_grid
@@ -345,64 +345,88 @@ class Section:
         return len(self.cases)
 
 
-def _first_ids(parts: list[tuple[str, object]], limit: int) -> list[tuple[str, int]]:
-    """(key, case id) of the first `limit` + 1 rows of each part, in one query: each part (an
-    ordered queryset, or a function giving the SQL and parameters of its ids) keeps its own
+def _first_ids_sql(parts: list[tuple[str, object]], limit: int) -> tuple[str, list]:
+    """SQL of (key, case id) of the first `limit` + 1 rows of each part, in one query: each part
+    (an ordered queryset, or a function giving the SQL and parameters of its ids) keeps its own
     index-friendly ORDER BY ... LIMIT in a derived table, joined by UNION ALL (SQLite refuses
-    LIMIT directly in a compound statement, so Django's union() cannot)."""
+    LIMIT directly in a compound statement, so Django's union() cannot). A part's key is written
+    into the SQL (the sections' own names). EmptyResultSet when no part can match anything."""
     selects, params = [], []
     for number, (key, part) in enumerate(parts):
+        if not key.isidentifier():
+            raise ValueError(f"a work bench section's key is a plain name, not {key!r}")
         try:
             sql, part_params = part() if callable(part) else \
                 part.values_list("id")[:limit + 1].query.sql_with_params()
         except EmptyResultSet:  # a filter that matches nothing (no grids, no grants)
             continue
-        selects.append(f"SELECT {number} AS part, part{number}.id FROM ({sql}) part{number}")
+        selects.append(f"SELECT '{key}' AS part, part{number}.id FROM ({sql}) part{number}")
         params += part_params
     if not selects:
-        return []
-    rows = fetch_all(Case.objects.db, " UNION ALL ".join(selects), params)
-    return [(parts[number][0], case_id) for number, case_id in rows]
+        raise EmptyResultSet
+    return " UNION ALL ".join(selects), params
 
 
-def workbench(user) -> list[Section]:
-    """工作台: what awaits this user, each section its first rows (and whether there are more).
-    Two queries whatever the number of sections and cases: the ids of each section's first
-    rows, then those cases. The sections of all the user's grids (awaiting triage, overdue,
-    recent) ask each grid for its first rows (`paging.first_ids`); those of the user's own cases
-    follow the user's index."""
-    visible = permissions.visible_cases(user)
-    scope = access.scope_of(user)
-    grants = grants_of(user)  # {case id: roles} of the cases granted one by one
+def _sections(*, everywhere: bool, mediated: bool, triage: bool) -> list[str]:
+    """The work bench's sections, in order: those of the cases I mediate and of those awaiting
+    triage only for whoever has them."""
+    return ["my_mediations"] * mediated + ["awaiting_triage"] * (everywhere or triage) + [
+        "mine", "reported_by_me", "overdue", "recent"]
+
+
+def _workbench_ids(*, user, now, grids=None, granted=None, mediated=None, triage=None):
+    """The SQL of the work bench's first case ids per section (`_first_ids_sql`), from ids alone
+    (grids None: every grid, an administrator's): compiled once per process (`_WORKBENCH_IDS`).
+    The sections of all the user's grids (awaiting triage, overdue, recent) ask each grid for its
+    first rows (`paging.first_ids`); those of the user's own cases follow the user's index."""
+    everywhere = grids is None
+    visible = Case.objects.all() if everywhere else permissions.visible_cases_in(grids, granted)
     limit = WORKBENCH_ROWS + 1
 
     def in_grids(queryset, grid_ids, extra_ids=()):
-        if scope.everything:
+        if everywhere:
             return queryset
         return lambda: paging.first_ids(queryset, limit, grid_field="grid_id", grid_ids=grid_ids,
                                         extra_ids=extra_ids)
 
-    parts = []
+    parts = {
+        "my_mediations": lambda: visible.open().filter(id__any=mediated).order_by("due_at", "id"),
+        "awaiting_triage": lambda: in_grids(Case.objects.filter(state=State.REPORTED).order_by("due_at", "id"), triage),
+        "mine": lambda: visible.open().filter(lead_handler=user).order_by("due_at", "id"),
+        "reported_by_me": lambda: (visible.open().filter(created_by=user).exclude(lead_handler=user)
+                                   .order_by("-reported_at", "-id")),
+        "overdue": lambda: in_grids(Case.objects.overdue(now).order_by("due_at", "id"), grids, granted),
+        "recent": lambda: in_grids(Case.objects.order_by("-updated_at", "-id"), grids, granted),
+    }
+    keys = _sections(everywhere=everywhere, mediated=mediated is not None, triage=triage is not None)
+    return _first_ids_sql([(key, parts[key]()) for key in keys], WORKBENCH_ROWS)
+
+
+_WORKBENCH_IDS = Compiled(Case, _workbench_ids)
+_WORKBENCH_CASES = Compiled(Case, lambda ids: Case.objects.select_related(*LIST_RELATED).filter(pk__any=ids).order_by())
+
+
+def workbench(user) -> list[Section]:
+    """工作台: what awaits this user, each section its first rows (and whether there are more).
+    Two queries whatever the number of sections and cases, each compiled once per process and
+    run with this user's ids (grids/compiled.py): the ids of each section's first rows
+    (`_workbench_ids`), then those cases."""
+    scope = access.scope_of(user)
+    grants = grants_of(user)  # {case id: roles} of the cases granted one by one
+    args = {"user": user.pk, "now": timezone.now()}
+    if not scope.everything:
+        args.update(grids=scope.community_grid_ids, granted=list(grants))
+        triage = scope.grids_where(*REGISTRY["triage"].roles)
+        if triage:
+            args["triage"] = triage
     mediated = [case_id for case_id, roles in grants.items() if Role.MEDIATOR in roles]
     if mediated:
-        parts.append(("my_mediations", visible.open().filter(id__in=mediated).order_by("due_at", "id")))
-    triage_grids = scope.grids_where(*REGISTRY["triage"].roles)
-    if scope.everything or triage_grids:
-        parts.append(("awaiting_triage", in_grids(Case.objects.filter(state=State.REPORTED)
-                                                  .order_by("due_at", "id"), triage_grids)))
-    parts += [
-        ("mine", visible.open().filter(lead_handler=user).order_by("due_at", "id")),
-        ("reported_by_me", visible.open().filter(created_by=user).exclude(lead_handler=user)
-         .order_by("-reported_at", "-id")),
-        ("overdue", in_grids(Case.objects.overdue().order_by("due_at", "id"), scope.community_grid_ids, grants)),
-        ("recent", in_grids(Case.objects.order_by("-updated_at", "-id"), scope.community_grid_ids, grants)),
-    ]
-    ids = _first_ids(parts, WORKBENCH_ROWS)
-    with prepared(Case.objects.db):  # the ids as one array: one statement, whatever their number
-        cases = {case.pk: case for case in Case.objects.select_related(*LIST_RELATED)
-                 .filter(pk__any=list({case_id for _key, case_id in ids}))} if ids else {}
+        args["mediated"] = mediated
+    ids = _WORKBENCH_IDS.rows(**args)
+    cases = {case.pk: case for case in _WORKBENCH_CASES.objects(ids=list({case_id for _key, case_id in ids}))} \
+        if ids else {}
     sections = []
-    for key, _part in parts:
+    for key in _sections(everywhere=scope.everything, mediated=bool(mediated), triage="triage" in args):
         rows = [cases[case_id] for part, case_id in ids if part == key]
         sections.append(Section(key, rows[:WORKBENCH_ROWS], len(rows) > WORKBENCH_ROWS))
     return sections

@@ -9,7 +9,9 @@ among the SQL's parameters; later calls run that SQL with their own ids in the m
 `rows` gives the rows; `objects` the model instances of a queryset of them (with its
 select_related objects and its slice), made from the rows as the ORM makes them.
 
-Arguments are ids: an int, or a list of ints (`field__any`, one array parameter on PostgreSQL).
+Arguments are ids: an int, or a list of ints (`field__any`, one array parameter on PostgreSQL);
+or a moment (an aware datetime: "now" in a filter). `build` returns a queryset, or for `rows` the
+SQL and parameters it wrote itself (a UNION of querysets' SQL).
 When a marker does not come back as exactly one parameter of its own — a list written as one
 placeholder per id (SQLite's `__in`), or a value turned into something else on its way — the
 queryset is built and compiled on each call instead, so the rows are always the ORM's. Rows come
@@ -24,6 +26,7 @@ PostgreSQL, so that they are planned once per connection rather than on every re
 
 import weakref
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.core.exceptions import EmptyResultSet
@@ -33,6 +36,8 @@ from django.db.models.query import get_related_populators
 
 # Below any id a sequence gives; a marker for argument i is _MARK - i (a list's: [_MARK - i]).
 _MARK = -7_311_457_000_000_000_000
+# Before any moment the app writes; a marker for a moment, argument i, is _MARK_TIME + i µs.
+_MARK_TIME = datetime(1, 1, 1, tzinfo=UTC)
 _UNSEEN = object()
 
 
@@ -40,7 +45,13 @@ def _is_list(value) -> bool:
     return isinstance(value, list | tuple | set | frozenset)
 
 
+def _kind(value) -> str:
+    return "time" if isinstance(value, datetime) else "ids" if _is_list(value) else "id"
+
+
 def _id_or_ids(value):
+    if isinstance(value, datetime):
+        return value
     return [int(each) for each in value] if _is_list(value) else int(value)
 
 
@@ -65,7 +76,7 @@ class Compiled:
         using, statement = self._statement(shape, args)
         if statement is None:
             try:
-                sql, params = self.build(**args).query.get_compiler(using).as_sql()
+                sql, params = _sql(self.build(**args), using)
             except EmptyResultSet:  # `__in` an empty list
                 return []
         else:
@@ -85,7 +96,7 @@ class Compiled:
 
     def _statement(self, shape, args: dict):
         using = router.db_for_read(self.model)
-        key = (using, shape, tuple((name, _is_list(value)) for name, value in sorted(args.items())))
+        key = (using, shape, tuple((name, _kind(value)) for name, value in sorted(args.items())))
         statement = self._statements.get(key, _UNSEEN)
         if statement is _UNSEEN:
             statement = self._statements[key] = self._compile(using, args)
@@ -95,14 +106,19 @@ class Compiled:
         """The statement of `build` with markers for the arguments, or None when the markers do
         not come back one parameter each (see the module's docstring)."""
         markers = marked(args)
-        queryset = self.build(**markers)
-        compiler = queryset.query.get_compiler(using)
         try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:  # a queryset that matches nothing whatever the ids (`.none()`)
+            built = self.build(**markers)
+            compiler = None if isinstance(built, tuple) else built.query.get_compiler(using)
+            sql, params = built if compiler is None else compiler.as_sql()
+        except EmptyResultSet:  # nothing can match, whatever the ids (`.none()`)
             return None
         slots = slotted(params, markers)
-        return None if slots is None else _Statement(sql, slots, compiler, queryset._fetch_mode)
+        return None if slots is None else _Statement(sql, slots, compiler, getattr(built, "_fetch_mode", None))
+
+
+def _sql(built, using: str) -> tuple[str, list]:
+    """The SQL and parameters of what `build` gave: a queryset's, or its own."""
+    return built if isinstance(built, tuple) else built.query.get_compiler(using).as_sql()
 
 
 def _instances(statement: _Statement, using: str, rows: list) -> list:
@@ -135,8 +151,10 @@ def _instances(statement: _Statement, using: str, rows: list) -> list:
 
 
 def marked(args: dict) -> dict:
-    """{name: the marker standing in for it}: an int, or a list of one int for a list."""
-    return {name: [_MARK - number] if _is_list(value) else _MARK - number
+    """{name: the marker standing in for it}: an int, a list of one int for a list, a moment
+    for a moment."""
+    return {name: _MARK_TIME + timedelta(microseconds=number) if isinstance(value, datetime)
+            else [_MARK - number] if _is_list(value) else _MARK - number
             for number, (name, value) in enumerate(sorted(args.items()))}
 
 
@@ -156,10 +174,15 @@ def slotted(params, markers: dict) -> list | None:
             if isinstance(markers[name], list):  # a list spread over placeholders
                 return None
             slots.append(_Slot(name))
+        elif isinstance(param, datetime) and param in names:
+            slots.append(_Slot(names[param]))
         elif str(_MARK)[:12] in repr(param):  # a marker inside another value
             return None
         else:
             slots.append(param)
+    moments = {name for name, marker in markers.items() if isinstance(marker, datetime)}
+    if moments - {slot.name for slot in slots if isinstance(slot, _Slot)}:
+        return None  # a moment turned into text on its way (SQLite) or into something else
     return slots
 
 
