@@ -113,6 +113,7 @@ from cases.choices import OPEN_STATES, TAKEN_UP_STATES, Risk  # noqa: E402
 from cases.models import Case, CaseEvent, Party, PersonalDataDisclosure  # noqa: E402
 from grids import access  # noqa: E402
 from grids.compiled import fetch_all  # noqa: E402
+from grids.lookups import id_array  # noqa: E402
 from grids.models import Community, CommunityGrid, District, Street  # noqa: E402
 from stats.models import CaseFact  # noqa: E402
 
@@ -228,7 +229,8 @@ LIST_SELECT = (
 
 
 def _in_scope(grid_ids) -> tuple[str, list]:
-    return ("TRUE", []) if grid_ids is None else ("c.grid_id = ANY(%s)", [list(grid_ids)])
+    # the ids as the app sends them (grids/lookups.py id_array): one string, not a list to dump
+    return ("TRUE", []) if grid_ids is None else ("c.grid_id = ANY(%s::bigint[])", [id_array(grid_ids)])
 
 
 def _like(column: str) -> str:

@@ -24,6 +24,7 @@ from django.db.models.query import ModelIterable
 from django.utils.functional import cached_property
 
 from grids.compiled import prepared
+from grids.lookups import id_array
 
 COUNT_CAP = 10_000
 
@@ -141,7 +142,7 @@ def first_ids(queryset, limit: int, *, grid_field: str, grid_ids, extra_ids=()) 
     per_grid = queryset.filter(**{grid_field: RawSQL('"fq_g"."id"', ())}).values_list(*columns)[:limit]
     sql, params = per_grid.query.sql_with_params()
     arms = [f'SELECT fq_p.* FROM unnest(%s::bigint[]) AS fq_g(id) CROSS JOIN LATERAL ({sql}) fq_p']
-    params = [list(grid_ids), *params]
+    params = [id_array(grid_ids), *params]
     if extra_ids:
         extra_sql, extra_params = queryset.filter(id__any=list(extra_ids)).values_list(*columns)[:limit] \
             .query.sql_with_params()

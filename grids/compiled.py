@@ -34,6 +34,8 @@ from django.db import connections, router
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models.query import get_related_populators
 
+from grids.lookups import id_array
+
 # Below any id a sequence gives; a marker for argument i is _MARK - i (a list's: [_MARK - i]).
 _MARK = -7_311_457_000_000_000_000
 # Before any moment the app writes; a marker for a moment, argument i, is _MARK_TIME + i µs.
@@ -56,8 +58,8 @@ def _id_or_ids(value):
 
 
 class _Slot:
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self, name: str, as_text: bool = False):
+        self.name, self.as_text = name, as_text  # as_text: a list sent as its array's text (id_array)
 
 
 class _Statement(NamedTuple):
@@ -162,9 +164,12 @@ def slotted(params, markers: dict) -> list | None:
     """The parameters of SQL compiled with `markers` (marked), with a _Slot where each marker
     came back as a parameter of its own; None when one did not (see the module's docstring)."""
     names = {(value[0] if isinstance(value, list) else value): name for name, value in markers.items()}
+    arrays = {id_array(value): name for name, value in markers.items() if isinstance(value, list)}
     slots = []
     for param in params:
-        if isinstance(param, list) and len(param) == 1 and param[0] in names:
+        if isinstance(param, str) and param in arrays:  # a list as its array's text (`__any`)
+            slots.append(_Slot(arrays[param], as_text=True))
+        elif isinstance(param, list) and len(param) == 1 and param[0] in names:
             name = names[param[0]]
             if not isinstance(markers[name], list):
                 return None
@@ -188,7 +193,8 @@ def slotted(params, markers: dict) -> list | None:
 
 def filled(slots: list, args: dict) -> list:
     """The parameters of `slotted`, each _Slot replaced by its argument's id (or ids)."""
-    return [_id_or_ids(args[p.name]) if isinstance(p, _Slot) else p for p in slots]
+    return [(id_array(args[p.name]) if p.as_text else _id_or_ids(args[p.name])) if isinstance(p, _Slot) else p
+            for p in slots]
 
 
 def _preparing(connection) -> bool:

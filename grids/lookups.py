@@ -5,7 +5,7 @@ and every page filters by it. Django's `__in` writes one placeholder per id: eac
 twice by the field in Python, and psycopg parses the statement afresh on every request
 (it caches statements of at most 50 parameters). `= ANY(%s)` with the ids as one array
 parameter is the same filter to PostgreSQL, at a fraction of the cost (about 1.3 ms a query
-at 300 ids). Elsewhere (SQLite) it is `__in`.
+at 300 ids), sent as the array's text (`id_array`). Elsewhere (SQLite) it is `__in`.
 
 Integer ids only (primary keys, foreign keys by their id): the values are not model instances.
 """
@@ -34,7 +34,14 @@ class AnyOf(In):
         if not self.rhs:
             raise EmptyResultSet
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs_sql} = ANY(%s::bigint[])", (*lhs_params, list(self.rhs))
+        return f"{lhs_sql} = ANY(%s::bigint[])", (*lhs_params, id_array(self.rhs))
+
+
+def id_array(ids) -> str:
+    """Ids as PostgreSQL's array literal, '{1,2,3}', for a placeholder cast to bigint[] (one
+    string: psycopg dumps a list element by element, half a millisecond of CPU for the 300 grids
+    of a district, and a district's page sends a dozen such lists). Ints only: nothing to quote."""
+    return "{" + ",".join([str(int(each)) for each in ids]) + "}"
 
 
 def register() -> None:

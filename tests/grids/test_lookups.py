@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases import permissions
 from cases.models import Call, Case
+from grids import access
 from grids.models import CommunityGrid
 from tests.factories import bulk_cases
 
@@ -64,4 +65,6 @@ def test_a_scope_filter_sends_its_grids_as_one_array(world, cases):
         Call.objects.filter(grid__community__street=world.qifeng))
     if connection.vendor == "postgresql":
         sql, params = visible.query.sql_with_params()
-        assert "ANY(" in sql and any(isinstance(p, list) for p in params)
+        (grids,) = [p for p in params if isinstance(p, str) and p.startswith("{")]  # the array's text: one parameter
+        assert "ANY(%s::bigint[])" in sql
+        assert {int(g) for g in grids[1:-1].split(",")} == set(access.scope_of(world.streetlead).community_grid_ids)
