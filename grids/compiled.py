@@ -24,6 +24,7 @@ which names anything else the SQL depends on.
 PostgreSQL, so that they are planned once per connection rather than on every request.
 """
 
+import re
 import weakref
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models.query import get_related_populators
+from psycopg import sql as pg_sql
 
 from grids.lookups import id_array
 
@@ -115,7 +117,37 @@ class Compiled:
         except EmptyResultSet:  # nothing can match, whatever the ids (`.none()`)
             return None
         slots = slotted(params, markers)
-        return None if slots is None else _Statement(sql, slots, compiler, getattr(built, "_fetch_mode", None))
+        if slots is None:
+            return None
+        if connections[using].vendor == "postgresql":
+            sql, slots = inlined(sql, slots)
+        return _Statement(sql, slots, compiler, getattr(built, "_fetch_mode", None))
+
+
+_PLACEHOLDER = re.compile(r"%[%s]")
+
+
+def inlined(sql: str, slots: list) -> tuple[str, list]:
+    """The SQL with its constants (text, numbers, booleans that are not arguments: the states an
+    open case is in, say) written in as literals, and the parameters left. A prepared statement
+    is planned for any parameters (a generic plan); a partial index, such as the open cases' by
+    grid and due date, serves it only when the statement shows the constants its predicate
+    names: with the states as parameters a district's work bench ran 2.4 times slower."""
+    if len(_PLACEHOLDER.findall(sql)) - sql.count("%%") != len(slots):
+        return sql, slots  # not one placeholder per parameter: left as it is
+    left, remaining = [], iter(slots)
+
+    def literal(match):
+        if match.group() == "%%":
+            return "%%"
+        value = next(remaining)
+        if isinstance(value, _Slot) or not isinstance(value, bool | int | str):
+            left.append(value)
+            return "%s"
+        constant = str(value) if isinstance(value, str) else value  # a choice's value, not its member
+        return pg_sql.Literal(constant).as_string(None).replace("%", "%%")
+
+    return _PLACEHOLDER.sub(literal, sql), left
 
 
 def _sql(built, using: str) -> tuple[str, list]:

@@ -102,6 +102,25 @@ def test_a_moment_is_an_argument_too(world, cases):
     assert counted.calls == (1 if connection.vendor == "postgresql" else 9)
 
 
+def test_constants_are_written_into_a_postgresql_statement(world, cases):
+    """A generic plan sees them (a partial index's predicate names the open states), and one
+    with a quote or a percent sign still reads the rows the ORM reads."""
+    odd = Case.objects.filter(pk=cases[0].pk)
+    odd.update(title="50%'s 调解", state="mediating")
+
+    def build(creator):
+        return (Case.objects.filter(state__in=["mediating", "triaged"], title__startswith="50%'s", created_by_id=creator)
+                .order_by("id").values_list("id", flat=True))
+
+    query = Compiled(Case, build)
+    assert [row[0] for row in query.rows(creator=world.worker1.pk)] == list(build(world.worker1.pk)) == [cases[0].pk]
+    assert query.rows(creator=world.officer1.pk) == [] == list(build(world.officer1.pk))
+    if connection.vendor == "postgresql":
+        (statement,) = query._statements.values()
+        assert "'mediating'" in statement.sql and "'triaged'" in statement.sql
+        assert len(statement.slots) == 1  # the creator alone is a parameter
+
+
 # --- objects: model instances, as the ORM makes them ----------------------------------------
 
 
