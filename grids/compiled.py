@@ -19,6 +19,8 @@ back as the database driver returns them (tuples, without the fields' converters
 text (values_list), which need none. One compiled statement is kept per database, set of
 arguments given (their names and kinds: `build` may add a UNION arm per argument) and `shape`,
 which names anything else the SQL depends on.
+On PostgreSQL the statement's other constants are written into its SQL as literals (`inlined`),
+so that the plan PostgreSQL keeps for it can use the partial indexes they select.
 
 `fetch_all` runs such statements — these and the other hot ones of the app — prepared on
 PostgreSQL, so that they are planned once per connection rather than on every request.
