@@ -49,3 +49,23 @@ def test_overdue_cases_are_marked(client, world):
     assert "超期未处理" in html and "超期" in html
     detail = client.get(late.get_absolute_url()).content.decode()
     assert "text-danger fw-semibold" in detail
+
+
+def test_each_work_bench_is_its_own_users_whoever_opened_one_before(client, world, time_machine):
+    """The work bench's queries are compiled once per process and run with each user's ids and
+    the request's time (grids/compiled.py): one street's leader never sees the other street's
+    cases, whichever opened a work bench first, and "overdue" follows the clock."""
+    time_machine.move_to("2026-12-04 09:00:00+08:00", tick=False)
+    here = make_case(grid=world.grid1, actor=world.worker1, title="栖凤的")
+    there = make_case(grid=world.grid_fh, actor=world.worker_fh, title="凤凰的")
+    Case.objects.filter(pk__in=[here.pk, there.pk]).update(due_at=timezone.now() + timedelta(hours=2))
+    for first, second in ((world.streetlead, world.streetlead_fh), (world.streetlead_fh, world.streetlead)):
+        for user in (first, second):
+            client.force_login(user)
+            seen = set().union(*sections(client).values())
+            mine, theirs = (here, there) if user == world.streetlead else (there, here)
+            assert mine.pk in seen and theirs.pk not in seen, user.username
+    client.force_login(world.streetlead)
+    assert here.pk not in sections(client)["overdue"]
+    time_machine.move_to("2026-12-04 12:00:00+08:00", tick=False)  # three hours on: past due
+    assert here.pk in sections(client)["overdue"]
