@@ -55,15 +55,17 @@ def _kind(value) -> str:
     return "time" if isinstance(value, datetime) else "ids" if _is_list(value) else "id"
 
 
-def _id_or_ids(value):
+def _argument(value):
+    """An argument as its statement takes it: a moment as it is, ids as the array's text
+    (`field__any` and `paging.first_ids` send them so), an id as an int."""
     if isinstance(value, datetime):
         return value
-    return [int(each) for each in value] if _is_list(value) else int(value)
+    return id_array(value) if _is_list(value) else int(value)
 
 
 class _Slot:
-    def __init__(self, name: str, as_text: bool = False):
-        self.name, self.as_text = name, as_text  # as_text: a list sent as its array's text (id_array)
+    def __init__(self, name: str):
+        self.name = name
 
 
 class _Statement(NamedTuple):
@@ -82,7 +84,7 @@ class Compiled:
         using, statement = self._statement(shape, args)
         if statement is None:
             try:
-                sql, params = _sql(self.build(**args), using)
+                sql, params, _compiler = _compiled(self.build(**args), using)
             except EmptyResultSet:  # `__in` an empty list
                 return []
         else:
@@ -92,8 +94,8 @@ class Compiled:
     def objects(self, shape=(), **args) -> list:
         """The instances `build(**args)` gives, a queryset of model instances (its select_related
         and its slice kept), from the statement compiled once: building and compiling a work
-        bench's four querysets of referrals, tasks, calls and visits cost 8-13 ms of Python a
-        request, running them compiled 2. Rows become instances as Django's ModelIterable
+        bench's lists of referrals, tasks, calls and visits cost a street leader 12.5 ms of Python
+        a request, running them compiled 4. Rows become instances as Django's ModelIterable
         makes them: the fields' converters, the related objects, the annotations."""
         using, statement = self._statement(shape, args)
         if statement is None:
@@ -114,8 +116,7 @@ class Compiled:
         markers = marked(args)
         try:
             built = self.build(**markers)
-            compiler = None if isinstance(built, tuple) else built.query.get_compiler(using)
-            sql, params = built if compiler is None else compiler.as_sql()
+            sql, params, compiler = _compiled(built, using)
         except EmptyResultSet:  # nothing can match, whatever the ids (`.none()`)
             return None
         slots = slotted(params, markers)
@@ -152,9 +153,12 @@ def inlined(sql: str, slots: list) -> tuple[str, list]:
     return _PLACEHOLDER.sub(literal, sql), left
 
 
-def _sql(built, using: str) -> tuple[str, list]:
-    """The SQL and parameters of what `build` gave: a queryset's, or its own."""
-    return built if isinstance(built, tuple) else built.query.get_compiler(using).as_sql()
+def _compiled(built, using: str) -> tuple:
+    """(SQL, parameters, the compiler or None) of what `build` gave: a queryset's, or its own."""
+    if isinstance(built, tuple):
+        return (*built, None)
+    compiler = built.query.get_compiler(using)
+    return (*compiler.as_sql(), compiler)
 
 
 def _instances(statement: _Statement, using: str, rows: list) -> list:
@@ -202,12 +206,7 @@ def slotted(params, markers: dict) -> list | None:
     slots = []
     for param in params:
         if isinstance(param, str) and param in arrays:  # a list as its array's text (`__any`)
-            slots.append(_Slot(arrays[param], as_text=True))
-        elif isinstance(param, list) and len(param) == 1 and param[0] in names:
-            name = names[param[0]]
-            if not isinstance(markers[name], list):
-                return None
-            slots.append(_Slot(name))
+            slots.append(_Slot(arrays[param]))
         elif isinstance(param, int) and not isinstance(param, bool) and param in names:
             name = names[param]
             if isinstance(markers[name], list):  # a list spread over placeholders
@@ -226,9 +225,8 @@ def slotted(params, markers: dict) -> list | None:
 
 
 def filled(slots: list, args: dict) -> list:
-    """The parameters of `slotted`, each _Slot replaced by its argument's id (or ids)."""
-    return [(id_array(args[p.name]) if p.as_text else _id_or_ids(args[p.name])) if isinstance(p, _Slot) else p
-            for p in slots]
+    """The parameters of `slotted`, each _Slot replaced by its argument (`_argument`)."""
+    return [_argument(args[p.name]) if isinstance(p, _Slot) else p for p in slots]
 
 
 def _preparing(connection) -> bool:
