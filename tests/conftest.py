@@ -1,3 +1,5 @@
+import threading
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -78,3 +80,49 @@ def transactional_world(transactional_db):
         Group.objects.get_or_create(name=role)
     build_world()
     return World()
+
+
+class _OneAtATime:
+    """A WSGI application that lets one request at a time run, from its start to the last byte
+    of its answer (released when the server closes the answer, as WSGI servers do)."""
+
+    def __init__(self, application):
+        self.application = application
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        self.lock.acquire()
+        try:
+            answer = self.application(environ, start_response)
+        except BaseException:
+            self.lock.release()
+            raise
+        return _Releasing(answer, self.lock)
+
+
+class _Releasing:
+    def __init__(self, answer, lock):
+        self.answer, self.lock = answer, lock
+
+    def __iter__(self):
+        return iter(self.answer)
+
+    def close(self):
+        try:
+            if hasattr(self.answer, "close"):
+                self.answer.close()
+        finally:
+            self.lock.release()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server):
+    """pytest-django's live server. On SQLite in memory its request threads all use the test's
+    one connection (no other sees the test's database); a browser asks for several things at
+    once (a page and its favicon), and two statements interleaved on one connection give a query
+    another's rows or fail. There the requests take turns; on PostgreSQL each has its own
+    connection and they run side by side."""
+    if live_server.thread.connections_override:
+        server = live_server.thread.httpd
+        server.set_app(_OneAtATime(server.get_app()))
+    return live_server
