@@ -69,3 +69,36 @@ def test_the_admin_keeps_its_own_widgets(client, world):
     assert 'class="vForeignKeyRawIdAdminField"' in page  # admin/widgets/foreign_key_raw_id.html
     assert "related-widget-wrapper" in page  # admin/widgets/related_widget_wrapper.html
     assert 'name="communities"' in page and "selectfilter" in page  # filter_horizontal
+
+
+def test_a_select_written_in_python_reads_as_the_templates_wrote_it():
+    """config/renderers.py writes selects itself: the same characters as Django's select.html and
+    select_option.html under Jinja2 — groups, several chosen, attributes true, false and quoted,
+    labels and values that need escaping, a lazy label — and the templates for an option that has
+    a template of its own."""
+    from django import forms
+    from django.forms.renderers import Jinja2
+    from django.utils.translation import gettext_lazy
+
+    class Unusual(forms.Select):
+        option_template_name = "django/forms/widgets/radio_option.html"
+
+    class Form(forms.Form):
+        plain = forms.ChoiceField(choices=[("", "---------"), ("a", "A & B"), ("<b>", '"quoted"'),
+                                           ("lazy", gettext_lazy("state"))])
+        grouped = forms.MultipleChoiceField(choices=[("Fruit", [("1", "apple"), ("2", "pear")]),
+                                                     ("3", "loose"), ("Nuts", [("4", "O'Hara")])])
+        maybe = forms.NullBooleanField()
+        unusual = forms.ChoiceField(choices=[("x", "X")], widget=Unusual)
+
+    form = Form(data={"plain": "<b>", "grouped": ["2", "3"], "maybe": "false"})
+    form.fields["plain"].widget.attrs.update({"disabled": True, "data-off": False, "data-none": None,
+                                               "title": 'a "t" & <u>', "aria-describedby": "x"})
+    written, templated = FormRenderer(), Jinja2()
+    for field in form:
+        widget = field.field.widget
+        context = widget.get_context(field.html_name, field.value(), {"id": field.auto_id})
+        ours = written.render(widget.template_name, context)
+        assert ours == templated.render(widget.template_name, context), field.name
+    assert '<option value="&lt;b&gt;" selected>&#34;quoted&#34;</option>' in str(form["plain"])
+    assert "<label><input" in str(form["unusual"])  # its own option template, rendered by it
