@@ -40,8 +40,11 @@ from psycopg import sql as pg_sql
 
 from grids.lookups import id_array
 
-# Below any id a sequence gives; a marker for argument i is _MARK - i (a list's: [_MARK - i]).
-_MARK = -7_311_457_000_000_000_000
+# Below any id a sequence gives, and within a 32-bit integer's range: Django finds a query on an
+# integer column for a value beyond the column's range empty without asking the database (so a
+# user's id, auth's 32-bit key, could not be marked with a 64-bit number). A marker for argument
+# i is _MARK - i (a list's: [_MARK - i]).
+_MARK = -2_147_480_000
 # Before any moment the app writes; a marker for a moment, argument i, is _MARK_TIME + i µs.
 _MARK_TIME = datetime(1, 1, 1, tzinfo=UTC)
 _UNSEEN = object()
@@ -214,7 +217,7 @@ def slotted(params, markers: dict) -> list | None:
             slots.append(_Slot(name))
         elif isinstance(param, datetime) and param in names:
             slots.append(_Slot(names[param]))
-        elif str(_MARK)[:12] in repr(param):  # a marker inside another value
+        elif str(_MARK)[:8] in repr(param):  # a marker inside another value
             return None
         else:
             slots.append(param)

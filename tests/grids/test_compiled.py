@@ -174,6 +174,34 @@ def test_objects_read_json_as_the_orm_does(world, cases):
         assert [event.case.title for event in ours] == [case.title] * len(ours)
 
 
+def test_a_32_bit_key_is_compiled_too_and_each_page_loads_its_own_user(world):
+    """auth's users have 32-bit ids: a marker beyond that range made Django (on PostgreSQL) find the query empty
+    without asking the database, so the page's user (cases/backends.py) was built and compiled
+    on every request. It is compiled once, and each session still loads its own user with their
+    own bell count; a user made inactive is signed out."""
+    from cases import notices
+    from cases.backends import _USERS, UserWithBellBackend
+    from cases.choices import NoticeKind
+    from cases.models import Notification
+
+    for n in range(3):
+        Notification.objects.create(recipient=world.worker1, kind=NoticeKind.values[0], text="未读", key=f"k{n}")
+    backend = UserWithBellBackend()
+    officer, worker = backend.get_user(world.officer1.pk), backend.get_user(world.worker1.pk)
+    assert (officer.username, worker.username) == ("officer1", "worker1")
+
+    def unread(user):
+        return Notification.objects.filter(recipient=user, read_at=None).count()
+
+    assert getattr(worker, notices._UNREAD) == unread(world.worker1) >= 3
+    assert getattr(officer, notices._UNREAD) == unread(world.officer1)
+    assert list(_USERS._statements.values()) and None not in _USERS._statements.values()
+    assert backend.get_user(10**9) is None
+    world.worker2.is_active = False
+    world.worker2.save()
+    assert backend.get_user(world.worker2.pk) is None
+
+
 def test_the_scope_of_every_demo_account_is_what_the_orm_reads(world):
     """access.scope_of through compiled statements, against the same query built afresh."""
     from django.contrib.auth import get_user_model
