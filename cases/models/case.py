@@ -155,9 +155,11 @@ class Case(ChoiceDisplay, FSMModelMixin, models.Model):
             models.Index(fields=["due_at", "id"], condition=models.Q(state__in=OPEN_STATES), name="case_open_due"),
             models.Index(fields=["grid", "state", "risk", "due_at"], condition=models.Q(state__in=OPEN_STATES),
                          name="case_open_grid"),
-            # a leader's work bench asks each grid for its most overdue (paging.first_ids)
+            # a leader's work bench asks each grid for its most overdue (paging.first_ids); the
+            # ledger reads its ids and count from it alone (state and risk carried: its rule
+            # needs them), not from a street's every open case in the table
             models.Index(fields=["grid", "due_at", "id"], condition=models.Q(state__in=OPEN_STATES),
-                         name="case_open_grid_due"),
+                         include=["state", "risk"], name="case_open_grid_due"),
             models.Index(fields=["resolved_at", "state", "id"], name="case_resolved"),
             # ... and for its first follow-up visits due (the resolved cases awaiting one)
             models.Index(fields=["grid", "follow_up_due", "id"], name="case_grid_follow_up",
