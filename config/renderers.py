@@ -10,8 +10,8 @@ package's — is rendered by it, as before.
 
 A select is written in Python (`_select`): the same characters as Django's select.html and
 select_option.html under Jinja2 (escaped by the same function, markupsafe's), without a template
-per option. A list's dozen filters have some 160 options: rendering them fell from about 5 to
-about 1 ms (tests/test_form_renderer.py compares the two, option by option).
+per option. A street leader's list filters (a dozen selects, some 160 options) render in 4.6 ms
+instead of 6.4 (tests/test_form_renderer.py compares the two, option by option).
 """
 
 from django.forms.renderers import BaseRenderer, DjangoTemplates, Jinja2
