@@ -84,9 +84,9 @@ def test_the_open_cases_index_holds_every_column_the_ledgers_rule_reads(world, c
     """The ledger's rule reads each open case's state, risk and due date: the index of the open
     cases by grid and due date carries them (migration 0031), so a street's ledger is counted and
     its page's ids found in the index alone (EXPLAIN at 1 M cases: an index-only scan, 152 pages)
-    instead of reading each of the street's open cases from the table, which grew with the
-    province (ten times the rows at 10 M cases as at 1 M). A new condition on another column
-    would send the ledger back to the table: this fails then."""
+    instead of reading each of the street's open cases from the table (a page each, of a table
+    that at 10 M cases no cache holds). A new condition on another column would send the ledger
+    back to the table: this fails then."""
     from django.db import connection
     from django.db.models.expressions import Col
 
