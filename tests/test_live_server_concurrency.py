@@ -3,6 +3,7 @@ its favicon, an htmx request). On SQLite in memory every request thread shares t
 connection; two statements interleaved on it gave a page another's rows (a user loaded twice: a
 500 in a browser test). tests/conftest.py's `live_server` lets one request at a time use it."""
 
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
