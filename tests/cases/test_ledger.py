@@ -92,13 +92,11 @@ def test_the_open_cases_index_holds_every_column_the_ledgers_rule_reads(world, c
 
     if connection.vendor != "postgresql":
         pytest.skip("an index's covering columns (INCLUDE) are PostgreSQL's")
-    def columns(node):
-        if isinstance(node, Col):
-            return {node.target.column}
-        parts = getattr(node, "children", None) or [getattr(node, "lhs", None), getattr(node, "rhs", None)]
-        if hasattr(node, "get_source_expressions") and not hasattr(node, "children"):
-            parts += node.get_source_expressions()
-        return set().union(*(columns(part) for part in parts if part is not None and not isinstance(part, str)))
+
+    def columns(node):  # a WHERE's AND/OR nodes hold lookups; a lookup flattens to its columns
+        if hasattr(node, "children"):
+            return set().union(*(columns(child) for child in node.children))
+        return {part.target.column for part in node.flatten() if isinstance(part, Col)}
 
     read = columns(ledger(world.streetlead).query.where)
     with connection.cursor() as cursor:
