@@ -289,3 +289,40 @@ def test_django_queries_inside_prepared_are_prepared_and_only_those(world, cases
     before = prepared_statements()
     assert list(Case.objects.filter(number="未准备的查询").values_list("id")) == []  # outside: not prepared
     assert prepared_statements().keys() == before.keys()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_a_prepared_statement_on_its_generic_plan_still_finds_the_open_cases_index(world, cases):
+    """After five runs PostgreSQL may keep one plan for a prepared statement, made for any
+    parameters: the open states must be written into it, or no index whose predicate names them
+    (the open cases' by due date, here) can serve it. The words a user types stay parameters."""
+    from cases.choices import OPEN_STATES
+    from grids.compiled import prepared
+
+    Case.objects.filter(pk=cases[0].pk).update(state="mediating", title="调解中's 50%")
+    earliest = Case.objects.filter(state__in=OPEN_STATES).order_by("due_at", "id").values_list("id", flat=True)[:5]
+    typed = Case.objects.filter(state__in=OPEN_STATES, title__startswith="调解中's 50%").values_list("id", flat=True)
+    with connection.cursor() as cursor:  # the plan kept for any parameters, on a few test rows
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        for _ in range(7):
+            with prepared(connection.alias):
+                assert list(earliest) == list(Case.objects.filter(state__in=OPEN_STATES)
+                                              .order_by("due_at", "id").values_list("id", flat=True)[:5])
+                assert list(typed) == [cases[0].pk]
+        texts = [text for text in prepared_statements() if '"cases_case"."state" IN' in text]
+        (typed_text,) = [text for text in texts if "LIKE" in text]
+        assert "'mediating'" in typed_text and "调解中" not in typed_text  # the user's words: a parameter
+        (earliest_text,) = [text for text in texts if "ORDER BY" in text and "LIMIT 5" in text]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM pg_prepared_statements WHERE statement = %s", [earliest_text])
+            (name,) = cursor.fetchone()
+            states = ", ".join(f"'{state}'" for state in OPEN_STATES[: earliest_text.count("$")])
+            cursor.execute(f"EXPLAIN EXECUTE {name}" + (f"({states})" if states else ""))
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET plan_cache_mode")
+            cursor.execute("RESET enable_seqscan")
+    assert "case_open_due" in plan, plan
