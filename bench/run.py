@@ -233,6 +233,13 @@ def _in_scope(grid_ids) -> tuple[str, list]:
     return ("TRUE", []) if grid_ids is None else ("c.grid_id = ANY(%s::bigint[])", [id_array(grid_ids)])
 
 
+def _states(states) -> str:
+    """A list of states written into the SQL, as the app's prepared statements write them
+    (grids/compiled.py `inlined`): planned once for any parameters, a statement finds the open
+    cases' partial indexes only when it shows the states their predicate names."""
+    return "(" + ", ".join(f"'{state}'" for state in states) + ")"
+
+
 def _like(column: str) -> str:
     # as the ORM writes `icontains` on PostgreSQL, so that the same indexes serve both
     return f"UPPER({column}::text) LIKE UPPER(%s)"
@@ -245,8 +252,7 @@ def floor_list(subject: Subject, *, state: str = "", q: str = "", whole: bool = 
     characters, the bigram condition of cases.filters.has_pair (served by migration 0025)."""
     where, params = _in_scope(subject.grid_ids)
     if state:
-        where += " AND c.state = %s"
-        params.append(state)
+        where += f" AND c.state IN {_states([state])}"
     if q:
         scope, scope_params = _in_scope(subject.grid_ids)
         scope = scope.replace("c.", "x.")
@@ -274,9 +280,9 @@ def floor_list(subject: Subject, *, state: str = "", q: str = "", whole: bool = 
 def floor_workbench(subject: Subject):
     """What awaits: the open cases of the scope, the nearest due first (one list, not sections)."""
     where, params = _in_scope(subject.grid_ids)
-    sql = (LIST_SELECT + where + " AND c.state = ANY(%s) ORDER BY c.due_at ASC NULLS LAST, c.id "
+    sql = (LIST_SELECT + where + f" AND c.state IN {_states(OPEN_STATES)} ORDER BY c.due_at ASC NULLS LAST, c.id "
            f"LIMIT {LIST_ROWS}")
-    return sql, params + [list(OPEN_STATES)], LIST_TEMPLATE
+    return sql, params, LIST_TEMPLATE
 
 
 def floor_detail(subject: Subject):
@@ -297,8 +303,9 @@ def floor_detail(subject: Subject):
 
 def _ledger_where(subject: Subject) -> tuple[str, list]:
     where, params = _in_scope(subject.led_grid_ids)
-    where += (" AND (c.state = ANY(%s) OR (c.state = ANY(%s) AND (c.risk = %s OR c.due_at < now())))")
-    return where, params + [list(TAKEN_UP_STATES), list(OPEN_STATES), Risk.MAJOR]
+    where += (f" AND (c.state IN {_states(TAKEN_UP_STATES)} OR (c.state IN {_states(OPEN_STATES)} "
+              f"AND (c.risk = '{Risk.MAJOR}' OR c.due_at < now())))")
+    return where, params
 
 
 def floor_ledger(subject: Subject):
@@ -309,12 +316,12 @@ def floor_ledger(subject: Subject):
 def floor_dashboard(subject: Subject):
     """The dashboard's headline counts of the led grids, in one pass."""
     where, params = _in_scope(subject.led_grid_ids)
-    sql = (f"SELECT count(*) FILTER (WHERE c.state = ANY(%s)), "
-           f"count(*) FILTER (WHERE c.state = ANY(%s) AND c.due_at < now()), "
-           f"count(*) FILTER (WHERE c.state = ANY(%s) AND c.risk = %s), "
-           f"count(*) FILTER (WHERE c.state = ANY(%s)) FROM {CASE} c WHERE {where}")
-    open_ = list(OPEN_STATES)
-    return sql, [open_, open_, open_, Risk.MAJOR, list(TAKEN_UP_STATES)] + params, COUNTS_TEMPLATE
+    open_ = _states(OPEN_STATES)
+    sql = (f"SELECT count(*) FILTER (WHERE c.state IN {open_}), "
+           f"count(*) FILTER (WHERE c.state IN {open_} AND c.due_at < now()), "
+           f"count(*) FILTER (WHERE c.state IN {open_} AND c.risk = '{Risk.MAJOR}'), "
+           f"count(*) FILTER (WHERE c.state IN {_states(TAKEN_UP_STATES)}) FROM {CASE} c WHERE {where}")
+    return sql, params, COUNTS_TEMPLATE
 
 
 def floor_view(request, token):
