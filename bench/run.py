@@ -303,8 +303,11 @@ def floor_detail(subject: Subject):
 
 def _ledger_where(subject: Subject) -> tuple[str, list]:
     where, params = _in_scope(subject.led_grid_ids)
-    where += (f" AND (c.state IN {_states(TAKEN_UP_STATES)} OR (c.state IN {_states(OPEN_STATES)} "
-              f"AND (c.risk = '{Risk.MAJOR}' OR c.due_at < now())))")
+    # taken up, or open and major or overdue; the taken-up states are open ones, so written as
+    # "open and (...)": the open cases' index by due date then serves the order and the filter
+    assert set(TAKEN_UP_STATES) <= set(OPEN_STATES)
+    where += (f" AND c.state IN {_states(OPEN_STATES)} AND (c.state IN {_states(TAKEN_UP_STATES)} "
+              f"OR c.risk = '{Risk.MAJOR}' OR c.due_at < now())")
     return where, params
 
 
