@@ -38,6 +38,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import Q
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.query import get_related_populators
 from psycopg import sql as pg_sql
 
@@ -284,25 +285,27 @@ def fetch_all(using: str, sql: str, params) -> list[tuple]:
 
 @cache
 def partial_index_constants() -> frozenset[str]:
-    """The text values the predicates of the app's partial indexes name (the open states, a
-    timeline action, a referral's status...), from every model's indexes and conditional unique
-    constraints."""
+    """The text values of what the app's partial indexes' predicates read: the values they name
+    (the open states, a timeline action…) and every choice of a column they read (all the states,
+    so that the plan also knows how few cases are in each), from every model's indexes and
+    conditional unique constraints."""
     found = set()
 
-    def walk(condition):
+    def walk(model, condition):
         for child in condition.children:
             if isinstance(child, Q):
-                walk(child)
+                walk(model, child)
                 continue
-            _lookup, value = child
-            for item in value if _is_list(value) else [value]:
-                if isinstance(item, str):
-                    found.add(str(item))  # a choice's value, not its member
+            lookup, value = child
+            field = model._meta.get_field(lookup.split(LOOKUP_SEP)[0])
+            named = value if _is_list(value) else [value]
+            choices = [choice for choice, _label in field.flatchoices] if field.choices else []
+            found.update(str(item) for item in [*named, *choices] if isinstance(item, str))  # values, not members
 
     for model in apps.get_models():
         for index in [*model._meta.indexes, *model._meta.constraints]:
-            if getattr(index, "condition", None) is not None and isinstance(index.condition, Q):
-                walk(index.condition)
+            if isinstance(getattr(index, "condition", None), Q):
+                walk(model, index.condition)
     return frozenset(found)
 
 
@@ -314,8 +317,8 @@ class _PreparingCursor(ServerBindingCursor):
     """Binds parameters on the server and prepares every statement it runs (psycopg keeps the
     last `prepared_max`, 100, of each connection, and deallocates the oldest beyond them).
 
-    A value a partial index's predicate names (an open state) is written into the statement as a
-    literal (`inlined`), as Compiled writes its constants: a prepared statement soon runs on a
+    A value of a column a partial index's predicate reads (a state; `partial_index_constants`) is
+    written into the statement as a literal (`inlined`), as Compiled writes its constants: a prepared statement soon runs on a
     generic plan, made for any parameters, which cannot use an index whose predicate it cannot
     see. The administrator's ledger counted its first 10 001 cases by reading the table in
     order until that many matched (34-66 ms at ten million cases) rather than from the open
