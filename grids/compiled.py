@@ -309,7 +309,7 @@ def partial_index_constants() -> frozenset[str]:
     return frozenset(found)
 
 
-def _names_a_partial_index(value) -> bool:
+def _read_by_a_partial_index(value) -> bool:
     return isinstance(value, str) and value in partial_index_constants()
 
 
@@ -318,15 +318,15 @@ class _PreparingCursor(ServerBindingCursor):
     last `prepared_max`, 100, of each connection, and deallocates the oldest beyond them).
 
     A value of a column a partial index's predicate reads (a state; `partial_index_constants`) is
-    written into the statement as a literal (`inlined`), as Compiled writes its constants: a prepared statement soon runs on a
-    generic plan, made for any parameters, which cannot use an index whose predicate it cannot
-    see. The administrator's ledger counted its first 10 001 cases by reading the table in
+    written into the statement as a literal (`inlined`), as Compiled writes its constants: a
+    prepared statement soon runs on a generic plan, made for any parameters, which cannot use an
+    index whose predicate it cannot see. The administrator's ledger counted its first 10 001 cases by reading the table in
     order until that many matched (34-66 ms at ten million cases) rather than from the open
     cases' index (2.5-2.9 ms). Other values stay parameters: the ids, and the words a user
     searches for, each of which would otherwise be a statement of its own."""
 
     def execute(self, query, params=None, *, prepare=None, binary=None):
         if (isinstance(query, str) and isinstance(params, list | tuple)
-                and any(map(_names_a_partial_index, params))):
-            query, params = inlined(query, list(params), _names_a_partial_index)
+                and any(map(_read_by_a_partial_index, params))):
+            query, params = inlined(query, list(params), _read_by_a_partial_index)
         return super().execute(query, params, prepare=True, binary=binary)
