@@ -526,8 +526,9 @@ def report(user, unit: Unit, period: Period) -> Report:
     for row in broken_down.values(*BREAKDOWNS).annotate(
             **{f"{side}_{m}": Sum(m, filter=q) for side, q in sides.items() for m in summed}):
         for side, total in totals.items():
-            for m in summed if add_up else ():
-                total[m] += row[f"{side}_{m}"] or 0
+            if add_up:
+                for m in MEASURES:
+                    total[m] += row[f"{side}_{m}"] or 0
             for dim in BREAKDOWNS:
                 by[side][dim][row[dim]] += row[f"{side}_reported"] or 0
 
